@@ -1,0 +1,1 @@
+"""Layers shared by every service. Never imports a service."""
