@@ -1,0 +1,14 @@
+"""Database engines per named database, sessions, and one Alembic history per database."""
+
+from __future__ import annotations
+
+from pocketstack.common.db.engines import DatabaseRegistry, create_engine_for
+from pocketstack.common.db.migrate import current_revision, downgrade, upgrade
+
+__all__ = [
+    "DatabaseRegistry",
+    "create_engine_for",
+    "current_revision",
+    "downgrade",
+    "upgrade",
+]

@@ -1,0 +1,76 @@
+"""Async SQLAlchemy engines, one per named database, built in the lifespan and passed along."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
+from sqlalchemy.pool import NullPool
+
+__all__ = ["DatabaseRegistry", "create_engine_for"]
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.close()
+
+
+def create_engine_for(url: str, **options: Any) -> AsyncEngine:
+    """An engine for ``url``; SQLite files get their directory, WAL and foreign keys."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_async_engine(url, poolclass=NullPool, **options) if options.pop(
+            "null_pool", False
+        ) else create_async_engine(url, **options)
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        return engine
+    options.setdefault("pool_pre_ping", True)
+    if parsed.get_backend_name() == "mysql":
+        options.setdefault("pool_recycle", 3600)
+    return create_async_engine(url, **options)
+
+
+@dataclasses.dataclass
+class _Database:
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+
+class DatabaseRegistry:
+    """Named databases (``identity``, later ``placement``, ``compute_api``, cells...)."""
+
+    def __init__(self) -> None:
+        self._databases: dict[str, _Database] = {}
+
+    def add(self, name: str, url: str, **options: Any) -> AsyncEngine:
+        if name in self._databases:
+            raise ValueError(f"database {name!r} is already registered")
+        engine = create_engine_for(url, **options)
+        self._databases[name] = _Database(
+            engine, async_sessionmaker(engine, expire_on_commit=False)
+        )
+        return engine
+
+    def engine(self, name: str) -> AsyncEngine:
+        return self._databases[name].engine
+
+    def sessions(self, name: str) -> async_sessionmaker[AsyncSession]:
+        return self._databases[name].sessions
+
+    def names(self) -> list[str]:
+        return list(self._databases)
+
+    async def dispose(self) -> None:
+        for database in self._databases.values():
+            await database.engine.dispose()
+        self._databases.clear()

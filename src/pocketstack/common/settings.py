@@ -1,0 +1,138 @@
+"""Typed settings read from ``pocketstack.toml`` plus environment overrides.
+
+One ``Settings`` object is built at start-up and passed explicitly; nothing here is global.
+Environment overrides use ``POCKETSTACK_<SECTION>__<KEY>`` (for example
+``POCKETSTACK_IDENTITY__TOKEN_EXPIRATION=600``); ``POCKETSTACK_DATA_DIR`` picks the data dir.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tomllib
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+__all__ = [
+    "ApiSettings",
+    "DatabaseSettings",
+    "IdentitySettings",
+    "Settings",
+    "load_settings",
+]
+
+CONFIG_FILE = "pocketstack.toml"
+ENV_PREFIX = "POCKETSTACK_"
+
+
+@dataclasses.dataclass(frozen=True)
+class ApiSettings:
+    host: str = "127.0.0.1"
+    port: int = 8080
+    # The URL clients use to reach us; derived from host and port when empty.
+    public_url: str = ""
+    region: str = "RegionOne"
+    max_request_body_size: int = 114688  # bytes, like oslo.middleware's sizelimit
+    log_requests: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class IdentitySettings:
+    token_expiration: int = 3600  # seconds
+    allow_expired_window: int = 172800  # seconds a service may still validate an expired token
+    max_active_keys: int = 3
+    password_hash_rounds: int = 12  # bcrypt cost factor (2**rounds iterations)
+    admin_username: str = "admin"
+    admin_password: str = ""  # generated at first start when empty
+    admin_project: str = "admin"
+    token_cache_size: int = 10000
+
+
+@dataclasses.dataclass(frozen=True)
+class DatabaseSettings:
+    # SQLAlchemy URLs per database name; empty means a SQLite file in the data dir.
+    identity: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    api: ApiSettings = dataclasses.field(default_factory=ApiSettings)
+    identity: IdentitySettings = dataclasses.field(default_factory=IdentitySettings)
+    database: DatabaseSettings = dataclasses.field(default_factory=DatabaseSettings)
+
+    @property
+    def public_url(self) -> str:
+        if self.api.public_url:
+            return self.api.public_url.rstrip("/")
+        return f"http://{self.api.host}:{self.api.port}"
+
+    def database_url(self, name: str) -> str:
+        configured = str(getattr(self.database, name, "") or "")
+        if configured:
+            return configured
+        return f"sqlite+aiosqlite:///{self.data_dir / 'db' / (name + '.sqlite')}"
+
+    @property
+    def keys_dir(self) -> Path:
+        return self.data_dir / "fernet-keys"
+
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
+
+
+_T = TypeVar("_T")
+
+
+def _coerce(value: str, like: object) -> object:
+    if isinstance(like, bool):
+        return value.strip().lower() in {"1", "true", "yes", "on"}
+    if isinstance(like, int):
+        return int(value)
+    if isinstance(like, float):
+        return float(value)
+    return value
+
+
+def _build_section(cls: type[_T], raw: Mapping[str, Any], env: Mapping[str, str], name: str) -> _T:
+    known = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+    unknown = set(raw) - set(known)
+    if unknown:
+        raise ValueError(f"unknown option(s) in [{name}]: {', '.join(sorted(unknown))}")
+    defaults = cls()
+    values: dict[str, Any] = dict(raw)
+    for field_name in known:
+        key = f"{ENV_PREFIX}{name.upper()}__{field_name.upper()}"
+        if key in env:
+            values[field_name] = _coerce(env[key], getattr(defaults, field_name))
+    return cls(**values)
+
+
+def load_settings(
+    data_dir: Path | str | None = None,
+    *,
+    env: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Mapping[str, Any]] | None = None,
+) -> Settings:
+    """Read settings from ``<data_dir>/pocketstack.toml`` and the environment."""
+    env = os.environ if env is None else env
+    if data_dir is None:
+        data_dir = env.get(f"{ENV_PREFIX}DATA_DIR") or Path.home() / ".local/share/pocketstack"
+    root = Path(data_dir).expanduser().resolve()
+    raw: dict[str, Any] = {}
+    config_file = Path(env.get(f"{ENV_PREFIX}CONFIG", root / CONFIG_FILE))
+    if config_file.is_file():
+        raw = tomllib.loads(config_file.read_text())
+    for section, options in (overrides or {}).items():
+        raw.setdefault(section, {}).update(options)
+    unknown = set(raw) - {"api", "identity", "database"}
+    if unknown:
+        raise ValueError(f"unknown section(s) in {config_file}: {', '.join(sorted(unknown))}")
+    return Settings(
+        data_dir=root,
+        api=_build_section(ApiSettings, raw.get("api", {}), env, "api"),
+        identity=_build_section(IdentitySettings, raw.get("identity", {}), env, "identity"),
+        database=_build_section(DatabaseSettings, raw.get("database", {}), env, "database"),
+    )
