@@ -17,7 +17,7 @@ __all__ = ["Enforcer", "PolicyError", "compile_check"]
 
 Check = Callable[[Mapping[str, Any], Mapping[str, Any], "Enforcer"], bool]
 
-_TOKEN = re.compile(r"\s*(\(|\)|[^\s()]+)")
+_TOKEN = re.compile(r"\s*((?:%\([^)]*\)|[^\s()])+|\(|\))")
 _REF = re.compile(r"^%\(([^)]+)\)s$")
 
 
@@ -147,7 +147,7 @@ class Enforcer:
         merged = {**defaults, **(overrides or {})}
         self._rules = {name: compile_check(text) for name, text in merged.items()}
         for name, text in merged.items():
-            for ref in re.findall(r"rule:([^\s()]+)", text):
+            for ref in re.findall(r"rule:([\w:.-]+)", text):
                 if ref not in self._rules:
                     raise PolicyError(f"rule {name!r} refers to unknown rule {ref!r}")
 

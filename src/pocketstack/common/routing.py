@@ -28,7 +28,11 @@ _PLACEHOLDER = re.compile(r"\{(\w+)\}")
 class Route:
     path: str
     methods: Mapping[str, Handler]
-    public: bool = False  # True: no token needed (version documents, token issue)
+    # Methods that need no token (version documents, token issue); True means all of them.
+    public: bool | frozenset[str] = False
+
+    def is_public(self, method: str) -> bool:
+        return self.public if isinstance(self.public, bool) else method in self.public
 
     def pattern(self) -> re.Pattern[str]:
         body = _PLACEHOLDER.sub(lambda m: f"(?P<{m.group(1)}>[^/]+)", self.path.rstrip("/"))
@@ -66,7 +70,7 @@ class Router:
             allow = ", ".join(sorted({*route.methods, *(["HEAD"] if "GET" in route.methods else [])}))
             raise ApiError(405, f"The method {method} is not allowed for this resource.",
                            headers={"Allow": allow})
-        if not route.public and scope["state"].get("auth") is None:
+        if scope["state"].get("auth") is None and not route.is_public(method):
             raise ApiError(401, "The request you have made requires authentication.",
                            headers=self._unauthorized_headers)
         scope["path_params"] = params

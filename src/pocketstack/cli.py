@@ -1,0 +1,110 @@
+"""The ``pocketstack`` command: ``up`` starts the all-in-one cloud; admin commands beside it."""
+
+from __future__ import annotations
+
+import logging
+import logging.handlers
+import shutil
+import sys
+from pathlib import Path
+
+import click
+
+from pocketstack import __version__
+from pocketstack.common.settings import Settings, load_settings
+
+__all__ = ["main"]
+
+_DATA_DIR = click.option(
+    "--data-dir", type=click.Path(file_okay=False, path_type=Path), envvar="POCKETSTACK_DATA_DIR",
+    default=None, help="Where state lives (default ~/.local/share/pocketstack).")
+
+
+def _setup_logging(settings: Settings, verbose: bool) -> None:
+    settings.log_dir.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    root.setLevel(logging.INFO)
+    fmt = logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s")
+    to_file = logging.handlers.RotatingFileHandler(
+        settings.log_dir / "pocketstack.log", maxBytes=20_000_000, backupCount=3)
+    to_file.setFormatter(fmt)
+    root.addHandler(to_file)
+    console = logging.StreamHandler(sys.stderr)
+    console.setFormatter(fmt)
+    console.setLevel(logging.INFO if verbose else logging.WARNING)
+    root.addHandler(console)
+
+
+@click.group()
+@click.version_option(__version__, prog_name="pocketstack")
+def main() -> None:
+    """Pocketstack: an OpenStack-compatible cloud in one process."""
+
+
+@main.command()
+@_DATA_DIR
+@click.option("--port", type=int, default=None, help="Port on 127.0.0.1 (default 8080).")
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--reset", is_flag=True, help="Delete all state in the data dir first.")
+@click.option("--verbose", "-v", is_flag=True, help="Log requests to the console too.")
+def up(data_dir: Path | None, port: int | None, host: str | None, reset: bool,
+       verbose: bool) -> None:
+    """Start the cloud all-in-one: every service on one port."""
+    import uvicorn
+
+    from pocketstack.allinone import CloudApp
+
+    api: dict[str, object] = {}
+    if port is not None:
+        api["port"] = port
+    if host is not None:
+        api["host"] = host
+    settings = load_settings(data_dir, overrides={"api": api})
+    if reset and settings.data_dir.exists():
+        shutil.rmtree(settings.data_dir)
+    _setup_logging(settings, verbose)
+    app = CloudApp(settings)
+    config = uvicorn.Config(app, host=settings.api.host, port=settings.api.port,
+                            loop="uvloop", http="httptools", lifespan="on", log_config=None,
+                            access_log=False, server_header=False)
+    server = uvicorn.Server(config)
+    clouds = settings.data_dir / "clouds.yaml"
+    click.echo(f"Pocketstack {__version__} starting on {settings.public_url} "
+               f"(data in {settings.data_dir})", err=True)
+
+    original_startup = server.startup
+
+    async def startup(sockets: object = None) -> None:
+        await original_startup(sockets=sockets)  # type: ignore[arg-type]
+        if server.started:
+            click.echo(
+                f"Pocketstack is up at {settings.public_url}\n"
+                f"  export OS_CLIENT_CONFIG_FILE={clouds} OS_CLOUD=pocketstack\n"
+                f"  openstack token issue\n"
+                f"(or: source {settings.data_dir / 'openrc'}). Ctrl-C stops it.", err=True)
+
+    server.startup = startup  # type: ignore[method-assign]
+    server.run()
+    if not server.started:
+        sys.exit(1)
+
+
+@main.group()
+def token() -> None:
+    """Token administration."""
+
+
+@token.command()
+@_DATA_DIR
+def rotate(data_dir: Path | None) -> None:
+    """Rotate the Fernet keys: promote the staged key to primary, stage a new one."""
+    from pocketstack.identity.tokens.keys import KeyRepository
+
+    settings = load_settings(data_dir)
+    keys = KeyRepository(settings.keys_dir, max_active_keys=settings.identity.max_active_keys)
+    if not settings.keys_dir.is_dir():
+        raise click.ClickException(f"no key repository in {settings.keys_dir}; start the "
+                                   "cloud once first")
+    left = keys.rotate()
+    click.echo(f"rotated: primary key {max(left)}, staged key 0, {len(left)} keys in "
+               f"{settings.keys_dir}")

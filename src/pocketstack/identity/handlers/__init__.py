@@ -1,0 +1,1 @@
+"""Identity's HTTP handlers: one module per URL noun."""

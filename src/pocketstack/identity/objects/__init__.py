@@ -1,0 +1,1 @@
+"""Identity's domain objects: they own the SQL and raise domain exceptions."""
