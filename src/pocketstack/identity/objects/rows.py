@@ -32,7 +32,7 @@ def split_extra(table: sa.Table, values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def to_dict(row: Any, *, hide: tuple[str, ...] = ()) -> dict[str, Any]:
-    data = dict(row._mapping)
+    data = {str(k): v for k, v in row._mapping.items()}
     extra = data.pop("extra", None) or {}
     for key in hide:
         data.pop(key, None)
