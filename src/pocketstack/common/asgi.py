@@ -15,8 +15,8 @@ __all__ = [
     "Scope",
     "Send",
     "empty_response",
-    "json_response",
     "header",
+    "json_response",
     "send_json",
 ]
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dataclasses
 import re
 
-__all__ = ["VersionRange", "VersionError", "negotiate", "parse_version"]
+__all__ = ["VersionError", "VersionRange", "negotiate", "parse_version"]
 
 Version = tuple[int, int]
 
@@ -34,6 +34,8 @@ class VersionRange:
     minimum: Version
     maximum: Version
     legacy_header: str | None = None  # e.g. "x-openstack-nova-api-version"
+    # Error codes for a version out of range / malformed, where the service's errors carry one.
+    error_codes: tuple[str, str] | None = None
 
     @staticmethod
     def format(version: Version) -> str:

@@ -99,7 +99,7 @@ class _Parser:
 
     def parse_or(self) -> Check:
         parts = [self.parse_and()]
-        while self.peek() == "or":
+        while (self.peek() or "").lower() == "or":
             self.take()
             parts.append(self.parse_and())
         if len(parts) == 1:
@@ -108,7 +108,7 @@ class _Parser:
 
     def parse_and(self) -> Check:
         parts = [self.parse_not()]
-        while self.peek() == "and":
+        while (self.peek() or "").lower() == "and":
             self.take()
             parts.append(self.parse_not())
         if len(parts) == 1:
@@ -116,7 +116,7 @@ class _Parser:
         return lambda c, t, e: all(p(c, t, e) for p in parts)
 
     def parse_not(self) -> Check:
-        if self.peek() == "not":
+        if (self.peek() or "").lower() == "not":
             self.take()
             inner = self.parse_not()
             return lambda c, t, e: not inner(c, t, e)
@@ -140,16 +140,34 @@ def compile_check(text: str) -> Check:
     return check
 
 
+def _check_acyclic(refs: Mapping[str, set[str]]) -> None:
+    """Refuse rules that refer to themselves, directly or through others."""
+    done: set[str] = set()
+
+    def visit(name: str, path: tuple[str, ...]) -> None:
+        if name in path:
+            raise PolicyError(f"policy rules refer to each other in a cycle: {' -> '.join(path)}")
+        if name in done:
+            return
+        for ref in refs.get(name, ()):
+            visit(ref, (*path, name))
+        done.add(name)
+
+    for name in refs:
+        visit(name, ())
+
+
 class Enforcer:
     """Rules of one service: its defaults, with operator overrides applied on top."""
 
     def __init__(self, defaults: Mapping[str, str], overrides: Mapping[str, str] | None = None):
         merged = {**defaults, **(overrides or {})}
         self._rules = {name: compile_check(text) for name, text in merged.items()}
-        for name, text in merged.items():
-            for ref in re.findall(r"rule:([\w:.-]+)", text):
-                if ref not in self._rules:
-                    raise PolicyError(f"rule {name!r} refers to unknown rule {ref!r}")
+        refs = {name: set(re.findall(r"rule:([\w:.-]+)", text)) for name, text in merged.items()}
+        for name, names in refs.items():
+            for ref in names - set(self._rules):
+                raise PolicyError(f"rule {name!r} refers to unknown rule {ref!r}")
+        _check_acyclic(refs)
 
     def check(
         self, rule: str, target: Mapping[str, Any], credentials: Mapping[str, Any]

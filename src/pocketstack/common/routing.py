@@ -32,7 +32,9 @@ class Route:
     public: bool | frozenset[str] = False
 
     def is_public(self, method: str) -> bool:
-        return self.public if isinstance(self.public, bool) else method in self.public
+        if isinstance(self.public, bool):
+            return self.public
+        return method in self.public or (method == "HEAD" and "GET" in self.public)
 
     def pattern(self) -> re.Pattern[str]:
         body = _PLACEHOLDER.sub(lambda m: f"(?P<{m.group(1)}>[^/]+)", self.path.rstrip("/"))
@@ -67,7 +69,8 @@ class Router:
         if handler is None and method == "HEAD":
             handler = route.methods.get("GET")
         if handler is None:
-            allow = ", ".join(sorted({*route.methods, *(["HEAD"] if "GET" in route.methods else [])}))
+            methods = set(route.methods) | ({"HEAD"} if "GET" in route.methods else set())
+            allow = ", ".join(sorted(methods))
             raise ApiError(405, f"The method {method} is not allowed for this resource.",
                            headers={"Allow": allow})
         if scope["state"].get("auth") is None and not route.is_public(method):
@@ -76,6 +79,5 @@ class Router:
         scope["path_params"] = params
         response = await handler(Request(scope, receive))
         if method == "HEAD":
-            response.body = b""
-            response.headers["content-length"] = "0"
+            response.body = b""  # headers (Content-Length included) stay those of GET
         await response(scope, receive, send)

@@ -22,7 +22,7 @@ __all__ = ["Schema", "extend", "read_json", "schema", "validate"]
 class Schema:
     """A JSON schema (draft 2020-12) and its compiled validator."""
 
-    __slots__ = ("document", "_validator")
+    __slots__ = ("_validator", "document")
 
     def __init__(self, document: Mapping[str, Any]) -> None:
         self.document = dict(document)
@@ -52,7 +52,7 @@ def extend(
     drop: Iterable[str] = (),
     path: Iterable[str] = (),
 ) -> Schema:
-    """A copy of ``base`` whose object at ``path`` (a list of property names) gains/loses properties."""
+    """A copy of ``base``; the object at ``path`` (property names) gains/loses properties."""
     doc = copy.deepcopy(base.document)
     node = doc
     for name in path:

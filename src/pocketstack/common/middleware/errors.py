@@ -44,6 +44,9 @@ class ErrorMiddleware:
             )
 
     async def _answer(self, scope: Scope, send: Send, error: ApiError) -> None:
-        request_id = str(scope.get("state", {}).get("request_id", ""))
-        body = self.formatter(error, request_id)
-        await send_json(send, error.status, body, error.headers)
+        state = scope.get("state", {})
+        body = self.formatter(error, str(state.get("request_id", "")))
+        headers = dict(error.headers)
+        for name, value in state.get("error_headers", ()):
+            headers.setdefault(name.decode("latin-1"), value.decode("latin-1"))
+        await send_json(send, error.status, body, headers)

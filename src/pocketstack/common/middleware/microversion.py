@@ -27,11 +27,12 @@ class MicroversionMiddleware:
         try:
             version = negotiate(self.versions, header(scope, b"openstack-api-version"), legacy)
         except VersionError as error:
+            unsupported = "not supported" in str(error)
+            codes = self.versions.error_codes
             raise ApiError(
-                406 if "not supported" in str(error) else 400,
+                406 if unsupported else 400,
                 str(error),
-                code="placement.api_version.not_acceptable" if "not supported" in str(error)
-                else "placement.api_version.invalid",
+                code=(codes[0] if unsupported else codes[1]) if codes else None,
                 extra={
                     "min_version": VersionRange.format(self.versions.minimum),
                     "max_version": VersionRange.format(self.versions.maximum),
@@ -43,6 +44,7 @@ class MicroversionMiddleware:
         if legacy_name:
             echoed.append((legacy_name.lower().encode(), text))
         echoed.append((b"vary", self.vary))
+        scope["state"]["error_headers"] = echoed  # errors answered outside carry them too
 
         async def send_with_version(message: Message) -> None:
             if message["type"] == "http.response.start":

@@ -65,6 +65,7 @@ class KeyRepository:
             oldest = removable.pop(0)
             (self.directory / str(oldest)).unlink()
         self._mtime = -1.0
+        self._fernet = None  # the rotating process encrypts with the new primary at once
         return self._indexes()
 
     def fernet(self) -> MultiFernet:
@@ -78,7 +79,7 @@ class KeyRepository:
             indexes = self._indexes()
             if len(indexes) < 2:
                 raise RuntimeError(f"no Fernet keys in {self.directory}; run the bootstrap")
-            order = sorted((i for i in indexes if i != 0), reverse=True) + [0]
+            order = [*sorted((i for i in indexes if i != 0), reverse=True), 0]
             keys = [Fernet((self.directory / str(i)).read_bytes().strip()) for i in order]
             self._fernet = MultiFernet(keys)
             self._mtime = mtime

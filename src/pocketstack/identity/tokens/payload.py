@@ -48,9 +48,11 @@ def audit_text(raw: bytes) -> str:
 def _pack_id(value: str) -> list[object]:
     if len(value) == 32:
         try:
-            return [True, uuid.UUID(hex=value).bytes]
+            parsed = uuid.UUID(hex=value)
         except ValueError:
-            pass
+            parsed = None
+        if parsed is not None and parsed.hex == value:
+            return [True, parsed.bytes]
     return [False, value]
 
 

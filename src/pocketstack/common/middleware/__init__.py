@@ -1,0 +1,1 @@
+"""Pure ASGI middleware; the order is written once in ``pocketstack.common.service``."""
