@@ -84,7 +84,10 @@ def up(data_dir: Path | None, port: int | None, host: str | None, reset: bool,
                 f"(or: source {settings.data_dir / 'openrc'}). Ctrl-C stops it.", err=True)
 
     server.startup = startup  # type: ignore[method-assign]
-    server.run()
+    try:
+        server.run()
+    except KeyboardInterrupt:
+        pass  # uvicorn re-raises the Ctrl-C it already handled with a graceful shutdown
     if not server.started:
         sys.exit(1)
 
