@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import logging.handlers
 import shutil
@@ -84,10 +85,9 @@ def up(data_dir: Path | None, port: int | None, host: str | None, reset: bool,
                 f"(or: source {settings.data_dir / 'openrc'}). Ctrl-C stops it.", err=True)
 
     server.startup = startup  # type: ignore[method-assign]
-    try:
+    # uvicorn re-raises the Ctrl-C it has already answered with a graceful shutdown.
+    with contextlib.suppress(KeyboardInterrupt):
         server.run()
-    except KeyboardInterrupt:
-        pass  # uvicorn re-raises the Ctrl-C it already handled with a graceful shutdown
     if not server.started:
         sys.exit(1)
 

@@ -99,7 +99,9 @@ async def authenticate(svc: Identity, conn: AsyncConnection, body: dict[str, Any
         elif methods == ("token",) and "token" in identity:
             parent = svc.validator.resolve(identity["token"]["id"])
             user_id, expires = parent.user.id, parent.payload.expires_at
-            audits = (audits[0], parent.payload.audit_ids[0])
+            # The second audit id is the chain's first token, as Keystone keeps it, so
+            # revoking that token revokes every token re-scoped from it.
+            audits = (audits[0], parent.payload.audit_ids[-1])
             if parent.payload.app_cred_id:
                 raise Unauthorized()
             scope = await _scope(conn, auth.get("scope"), None, svc, user_id)

@@ -7,6 +7,7 @@ brought in line with the current public URL, so a restart on another port still 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import logging
 from collections.abc import Sequence
 
@@ -48,7 +49,7 @@ async def _roles(conn: AsyncConnection) -> dict[str, str]:
             conn, m.roles, (m.roles.c.name == name) & (m.roles.c.domain_id == m.GLOBAL),
             {"id": rows.new_id(), "name": name, "domain_id": m.GLOBAL, "extra": {}})
     existing = set(await roles.list_implied(conn))
-    for prior, implied in zip(ROLE_CHAIN, ROLE_CHAIN[1:], strict=False):
+    for prior, implied in itertools.pairwise(ROLE_CHAIN):
         if (ids[prior], ids[implied]) not in existing:
             await roles.add_implied(conn, ids[prior], ids[implied])
     return ids

@@ -22,7 +22,10 @@ from pocketstack.identity.objects.errors import (
 )
 from pocketstack.identity.service import Identity
 
-__all__ = ["IdentityHandler", "authorize", "bind", "collection", "entity", "filters", "iso", "link", "parse_iso"]
+__all__ = [
+    "IdentityHandler", "authorize", "bind", "collection", "entity", "filters", "iso", "link",
+    "parse_iso",
+]
 
 IdentityHandler = Callable[[Identity, Request], Awaitable[Response]]
 

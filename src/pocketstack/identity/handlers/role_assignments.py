@@ -26,12 +26,25 @@ def _flag(request: Request, name: str) -> bool:
 
 
 def _effective(grants: list[Grant], snapshot: Snapshot) -> list[Grant]:
+    """Implied roles expanded; an inherited domain grant becomes one on each of its projects."""
     expanded: dict[tuple[str, str, str, str], Grant] = {}
     for g in grants:
-        for role in sorted(snapshot.expand({g.role_id})):
-            expanded.setdefault((g.type, g.actor_id, g.target_id, role),
-                                Grant(g.type, g.actor_id, g.target_id, role))
-    return list(expanded.values())
+        targets = [(g.type, g.target_id)]
+        if g.inherited:
+            targets = [("UserProject", p.id) for p in snapshot.projects.values()
+                       if p.domain_id == g.target_id]
+        for kind, target in targets:
+            for role in snapshot.expand({g.role_id}):
+                expanded.setdefault((kind, target, g.actor_id, role),
+                                    Grant(kind, g.actor_id, target, role))
+    return [expanded[key] for key in sorted(expanded)]
+
+
+def _matches(g: Grant, role_id: str | None, project_id: str | None, domain_id: str | None
+             ) -> bool:
+    return ((not role_id or g.role_id == role_id)
+            and (not project_id or (g.type, g.target_id) == ("UserProject", project_id))
+            and (not domain_id or (g.type, g.target_id) == ("UserDomain", domain_id)))
 
 
 def _named(snapshot: Snapshot, kind: str, ident: str) -> dict[str, Any]:
@@ -66,18 +79,20 @@ def _document(g: Grant, snapshot: Snapshot, names: bool, base: str) -> dict[str,
 async def list_role_assignments(svc: Identity, request: Request) -> Response:
     ctx = authorize(svc, request, "identity:list_role_assignments")
     q = request.query_params
+    effective = _flag(request, "effective")
+    # Effective grants are filtered after expansion: an inherited grant on the domain or an
+    # implying role is what answers for a project or a role.
+    wanted = (q.get("role.id"), q.get("scope.project.id"), q.get("scope.domain.id"))
+    role_id, project_id, domain_id = (None, None, None) if effective else wanted
     async with svc.reading() as conn:
         grants = await assignments.list_assignments(
-            conn, user_id=q.get("user.id"), role_id=None if _flag(request, "effective")
-            else q.get("role.id"), project_id=q.get("scope.project.id"),
-            domain_id=q.get("scope.domain.id"), system=q.get("scope.system") == "all")
+            conn, user_id=q.get("user.id"), role_id=role_id, project_id=project_id,
+            domain_id=domain_id, system=q.get("scope.system") == "all")
     if q.get("group.id"):
         grants = []
     snapshot = svc.view.snapshot
-    if _flag(request, "effective"):
-        grants = _effective([g for g in grants if not g.inherited], snapshot)
-        if q.get("role.id"):
-            grants = [g for g in grants if g.role_id == q["role.id"]]
+    if effective:
+        grants = [g for g in _effective(grants, snapshot) if _matches(g, *wanted)]
     base = link(ctx, "").rstrip("/")
     names = _flag(request, "include_names")
     return json_response({

@@ -27,9 +27,10 @@ class Grant:
     inherited: bool = False
 
 
-async def _check_parts(conn: AsyncConnection, g: Grant) -> None:
+async def _check_parts(conn: AsyncConnection, g: Grant, *, role: bool = True) -> None:
     await rows.fetch_one(conn, m.users, "user", g.actor_id)
-    await rows.fetch_one(conn, m.roles, "role", g.role_id)
+    if role:
+        await rows.fetch_one(conn, m.roles, "role", g.role_id)
     if g.type in TARGETS:
         table, kind = TARGETS[g.type]
         await rows.fetch_one(conn, table, kind, g.target_id)
@@ -65,6 +66,7 @@ async def revoke(conn: AsyncConnection, g: Grant) -> None:
 
 async def roles_of(conn: AsyncConnection, type_: str, actor_id: str, target_id: str,
                    inherited: bool = False) -> list[dict[str, Any]]:
+    await _check_parts(conn, Grant(type_, actor_id, target_id, "", inherited), role=False)
     a, r = m.assignments.c, m.roles
     query = (sa.select(r).join(m.assignments, a.role_id == r.c.id)
              .where((a.type == type_) & (a.actor_id == actor_id) & (a.target_id == target_id)

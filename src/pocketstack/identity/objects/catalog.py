@@ -75,7 +75,7 @@ async def list_services(conn: AsyncConnection, filters: Mapping[str, str | None]
 
 
 async def create_service(conn: AsyncConnection, values: Mapping[str, Any]) -> dict[str, Any]:
-    row = rows.split_extra(m.services, {"id": rows.new_id(), "enabled": True, **values})
+    row = rows.split_extra(m.services, {"enabled": True, **values, "id": rows.new_id()})
     await rows.insert_row(conn, m.services, "service", row, "Duplicate entry.")
     return await get_service(conn, row["id"])
 
@@ -113,7 +113,7 @@ async def _check_endpoint(conn: AsyncConnection, data: Mapping[str, Any]) -> Non
 
 
 async def create_endpoint(conn: AsyncConnection, values: Mapping[str, Any]) -> dict[str, Any]:
-    data = {"id": rows.new_id(), "enabled": True, **values}
+    data = {"enabled": True, **values, "id": rows.new_id()}
     data["region_id"] = data.pop("region", None) if "region_id" not in data else data["region_id"]
     data.pop("region", None)
     await _check_endpoint(conn, data)

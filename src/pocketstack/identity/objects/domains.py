@@ -17,17 +17,25 @@ __all__ = ["create", "delete", "find", "get", "list_", "update"]
 KIND = "domain"
 
 
+def _shape(row: Any) -> dict[str, Any]:
+    data = rows.to_dict(row)
+    data.setdefault("options", {})
+    return data
+
+
 async def get(conn: AsyncConnection, ident: str) -> dict[str, Any]:
-    return rows.to_dict(await rows.fetch_one(conn, m.domains, KIND, ident))
+    return _shape(await rows.fetch_one(conn, m.domains, KIND, ident))
 
 
 async def list_(conn: AsyncConnection, filters: Mapping[str, str | None]) -> list[dict[str, Any]]:
-    return [rows.to_dict(r) for r in await rows.list_rows(conn, m.domains, filters)]
+    return [_shape(r) for r in await rows.list_rows(conn, m.domains, filters)]
 
 
 async def create(conn: AsyncConnection, values: Mapping[str, Any]) -> dict[str, Any]:
-    row = rows.split_extra(m.domains, {"id": rows.new_id(), "description": "", "enabled": True,
-                                       "tags": [], **values})
+    data = {"description": "", "enabled": True, "tags": [], **values}
+    # The caller picks the id only through ``explicit_domain_id``, as in Keystone.
+    data["id"] = data.pop("explicit_domain_id", None) or rows.new_id()
+    row = rows.split_extra(m.domains, data)
     row["extra"].setdefault("options", {})
     await rows.insert_row(conn, m.domains, KIND, row,
                           f"Duplicate entry found with name {row['name']}.")
@@ -44,9 +52,16 @@ async def delete(conn: AsyncConnection, ident: str) -> None:
     domain = await get(conn, ident)
     if domain["enabled"]:
         raise Forbidden("Cannot delete a domain that is enabled, please disable it first.")
+    # Everything that hangs off the domain's projects and users goes with them.
+    projects = sa.select(m.projects.c.id).where(m.projects.c.domain_id == ident)
+    users = sa.select(m.users.c.id).where(m.users.c.domain_id == ident)
+    a, creds = m.assignments.c, m.application_credentials.c
+    await conn.execute(sa.delete(m.assignments).where(
+        a.target_id.in_(projects) | a.actor_id.in_(users) | (a.target_id == ident)))
+    await conn.execute(sa.delete(m.application_credentials).where(
+        creds.project_id.in_(projects) | creds.user_id.in_(users)))
     for table in (m.projects, m.users):
         await conn.execute(table.delete().where(table.c.domain_id == ident))
-    await conn.execute(sa.delete(m.assignments).where(m.assignments.c.target_id == ident))
     await rows.delete_row(conn, m.domains, KIND, ident)
 
 

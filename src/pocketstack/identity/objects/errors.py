@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["Conflict", "Forbidden", "IdentityError", "NotFound", "Unauthorized", "Invalid"]
+__all__ = ["Conflict", "Forbidden", "IdentityError", "Invalid", "NotFound", "Unauthorized"]
 
 
 class IdentityError(Exception):

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pocketstack.identity.db import models as m
 from pocketstack.identity.objects import rows
-from pocketstack.identity.objects.errors import Invalid, NotFound
+from pocketstack.identity.objects.errors import Forbidden, Invalid, NotFound
 
 __all__ = ["create", "delete", "find", "get", "list_", "update"]
 
@@ -40,7 +40,7 @@ async def list_(conn: AsyncConnection, filters: Mapping[str, str | None]) -> lis
 
 
 async def create(conn: AsyncConnection, values: Mapping[str, Any]) -> dict[str, Any]:
-    data = {"id": rows.new_id(), "description": "", "enabled": True, "tags": [], **values}
+    data = {"description": "", "enabled": True, "tags": [], **values, "id": rows.new_id()}
     data.pop("is_domain", None)
     await rows.fetch_one(conn, m.domains, "domain", data["domain_id"])
     parent = data.get("parent_id")
@@ -75,7 +75,8 @@ async def delete(conn: AsyncConnection, ident: str) -> None:
     children = await conn.execute(sa.select(m.projects.c.id).where(m.projects.c.parent_id ==
                                                                      ident))
     if children.first() is not None:
-        raise Invalid("Cannot delete a project that has child projects.")
+        raise Forbidden(f"Cannot delete the project {ident} since it is not a leaf in the "
+                        "hierarchy.")
     await conn.execute(sa.delete(m.assignments).where(m.assignments.c.target_id == ident))
     await conn.execute(sa.delete(m.application_credentials)
                        .where(m.application_credentials.c.project_id == ident))

@@ -38,7 +38,7 @@ async def list_(conn: AsyncConnection, filters: Mapping[str, str | None]) -> lis
 
 
 async def create(conn: AsyncConnection, values: Mapping[str, Any]) -> dict[str, Any]:
-    data = {"id": rows.new_id(), "description": None, **values}
+    data = {"description": None, **values, "id": rows.new_id()}
     data["domain_id"] = data.get("domain_id") or m.GLOBAL
     row = rows.split_extra(m.roles, data)
     await rows.insert_row(conn, m.roles, KIND, row,

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pocketstack.identity.db import models as m
 from pocketstack.identity.objects import revocations, rows
-from pocketstack.identity.objects.errors import NotFound, Unauthorized
+from pocketstack.identity.objects.errors import Invalid, NotFound, Unauthorized
 from pocketstack.identity.passwords import PasswordHasher
 
 __all__ = ["change_password", "create", "delete", "find", "get", "list_", "update"]
@@ -35,7 +35,7 @@ async def list_(conn: AsyncConnection, filters: Mapping[str, str | None]) -> lis
 
 async def create(conn: AsyncConnection, hasher: PasswordHasher,
                  values: Mapping[str, Any]) -> dict[str, Any]:
-    data = {"id": rows.new_id(), "enabled": True, **values}
+    data = {"enabled": True, **values, "id": rows.new_id()}
     password = data.pop("password", None)
     data["password_hash"] = await hasher.hash(password) if password else None
     await rows.fetch_one(conn, m.domains, "domain", data["domain_id"])
@@ -50,6 +50,9 @@ async def update(conn: AsyncConnection, hasher: PasswordHasher, ident: str,
                  changes: Mapping[str, Any]) -> dict[str, Any]:
     data = dict(changes)
     current = await rows.fetch_one(conn, m.users, KIND, ident)
+    if data.get("domain_id", current.domain_id) != current.domain_id:
+        raise Invalid("Update of `domain_id` is not allowed.")
+    data.pop("domain_id", None)
     if "password" in data:
         password = data.pop("password")
         data["password_hash"] = await hasher.hash(password) if password else None
