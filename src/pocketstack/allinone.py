@@ -11,6 +11,7 @@ import dataclasses
 import logging
 import os
 import secrets
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
@@ -47,7 +48,8 @@ class Cloud:
                 await app(scope, receive, send)
                 return
         await send_json(send, 404, {"error": {"code": 404, "title": "Not Found",
-                                               "message": f"No service at {path}."}})
+                                               "message": f"No service at {path}."}},
+                        {"x-openstack-request-id": f"req-{uuid.uuid4()}"})
 
 
 def write_private(path: Path, text: str) -> None:
