@@ -26,6 +26,10 @@ from pocketstack.identity import app as identity_app
 from pocketstack.identity.bootstrap import CatalogEntry, bootstrap
 from pocketstack.identity.db import MIGRATIONS as IDENTITY_MIGRATIONS
 from pocketstack.identity.service import Identity
+from pocketstack.placement import app as placement_app
+from pocketstack.placement.db import MIGRATIONS as PLACEMENT_MIGRATIONS
+from pocketstack.placement.objects.standards import ensure_standards
+from pocketstack.placement.service import Placement
 
 __all__ = ["Cloud", "CloudApp", "open_cloud", "write_private"]
 
@@ -37,6 +41,7 @@ class Cloud:
     settings: Settings
     databases: DatabaseRegistry
     identity: Identity
+    placement: Placement
     mounts: list[tuple[str, ASGIApp]]
     admin_password: str
 
@@ -94,7 +99,11 @@ def write_client_config(settings: Settings, password: str) -> Path:
 
 
 def _catalog(settings: Settings) -> list[CatalogEntry]:
-    return [CatalogEntry("identity", "keystone", settings.public_url + identity_app.PATH)]
+    url = settings.public_url
+    return [
+        CatalogEntry("identity", "keystone", url + identity_app.PATH),
+        CatalogEntry("placement", "placement", url + placement_app.PATH),
+    ]
 
 
 @asynccontextmanager
@@ -102,10 +111,17 @@ async def open_cloud(settings: Settings) -> AsyncIterator[Cloud]:
     """Start every service of the all-in-one cloud; stop them on exit."""
     settings.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     databases = DatabaseRegistry()
+    stack = AsyncExitStack()
     try:
         engine = databases.add("identity", settings.database_url("identity"))
         await upgrade(engine, IDENTITY_MIGRATIONS)
         identity = Identity.build(settings, engine)
+        placement_engine = databases.add("placement", settings.database_url("placement"))
+        await upgrade(placement_engine, PLACEMENT_MIGRATIONS)
+        placement = Placement.build(settings, placement_engine)
+        stack.push_async_callback(placement.close)
+        async with placement.writing() as conn:
+            await ensure_standards(conn)
         password = _admin_password(settings)
         await bootstrap(identity, password, _catalog(settings))
         write_client_config(settings, password)
@@ -116,9 +132,13 @@ async def open_cloud(settings: Settings) -> AsyncIterator[Cloud]:
                 body_limit=settings.api.max_request_body_size,
                 log_requests=settings.api.log_requests)
 
-        mounts = [(identity_app.PATH, serve(identity_app.build_spec(identity)))]
-        yield Cloud(settings, databases, identity, mounts, password)
+        mounts = [
+            (identity_app.PATH, serve(identity_app.build_spec(identity))),
+            (placement_app.PATH, serve(placement_app.build_spec(placement))),
+        ]
+        yield Cloud(settings, databases, identity, placement, mounts, password)
     finally:
+        await stack.aclose()
         await databases.dispose()
 
 

@@ -53,6 +53,7 @@ class IdentitySettings:
 class DatabaseSettings:
     # SQLAlchemy URLs per database name; empty means a SQLite file in the data dir.
     identity: str = ""
+    placement: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

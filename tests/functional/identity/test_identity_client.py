@@ -36,7 +36,7 @@ async def test_password_token_source_and_validation(cloud: Cloud) -> None:
         assert token["user"]["name"] == "admin"
         assert {r["name"] for r in token["roles"]} >= {"admin", "member", "reader"}
         catalog = await client.catalog()
-        assert [entry["type"] for entry in catalog] == ["identity"]
+        assert "identity" in [entry["type"] for entry in catalog]
         with pytest.raises(ServiceError) as caught:
             await client.validate_token("not-a-token")
         assert caught.value.status == 404

@@ -28,8 +28,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.close()
 
 
-def create_engine_for(url: str, **options: Any) -> AsyncEngine:
-    """An engine for ``url``; SQLite files get their directory, WAL and foreign keys."""
+def _sqlite_manual_transactions(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+
+
+def _sqlite_begin_immediate(conn: Any) -> None:
+    conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def create_engine_for(url: str, *, immediate: bool = False, **options: Any) -> AsyncEngine:
+    """An engine for ``url``; SQLite files get their directory, WAL and foreign keys.
+
+    ``immediate``: on SQLite every transaction starts with ``BEGIN IMMEDIATE`` (takes the
+    write lock up front), for read-decide-write transactions that must not deadlock on the
+    upgrade from a read lock. Other engines ignore it (they lock rows).
+    """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
@@ -38,6 +51,9 @@ def create_engine_for(url: str, **options: Any) -> AsyncEngine:
             "null_pool", False
         ) else create_async_engine(url, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        if immediate:
+            event.listen(engine.sync_engine, "connect", _sqlite_manual_transactions)
+            event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
         return engine
     options.setdefault("pool_pre_ping", True)
     if parsed.get_backend_name() == "mysql":

@@ -1,0 +1,1 @@
+"""Placement's HTTP handlers: one module per URL noun."""

@@ -1,0 +1,29 @@
+"""PLACEHOLDER: being written (replace this whole module)."""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from pocketstack.common.errors import ApiError
+from pocketstack.placement.service import Placement
+
+
+async def list_resource_classes(svc: Placement, request: Request) -> Response:
+    raise ApiError(501, "not implemented yet")
+
+
+async def create_resource_class(svc: Placement, request: Request) -> Response:
+    raise ApiError(501, "not implemented yet")
+
+
+async def get_resource_class(svc: Placement, request: Request) -> Response:
+    raise ApiError(501, "not implemented yet")
+
+
+async def update_resource_class(svc: Placement, request: Request) -> Response:
+    raise ApiError(501, "not implemented yet")
+
+
+async def delete_resource_class(svc: Placement, request: Request) -> Response:
+    raise ApiError(501, "not implemented yet")

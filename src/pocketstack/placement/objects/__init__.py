@@ -1,0 +1,1 @@
+"""Placement's domain objects: they own the SQL and raise domain exceptions."""
