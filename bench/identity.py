@@ -9,10 +9,14 @@ Prints a table; not a test. Run: ``.venv/bin/python bench/identity.py`` (about a
    configured, default 12), one client and four concurrent clients.
 3. Start-up: ``pocketstack up`` to the first successful ``openstack token issue``, and the
    idle RSS of the server afterwards.
+4. The peer, in the same run: upstream Keystone from PyPI in its own virtual environment
+   (``bench/keystone_peer.py``), validation over HTTP (what keystonemiddleware pays per
+   request on a cache miss) and issue rate; ratios against ours. ``--no-peer`` skips it.
 """
 
 from __future__ import annotations
 
+import argparse
 import asyncio
 import os
 import shutil
@@ -31,6 +35,10 @@ from sqlalchemy import event
 from pocketstack.allinone import open_cloud
 from pocketstack.common.middleware.auth_token import AuthTokenMiddleware
 from pocketstack.common.settings import load_settings
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from keystone_peer import measure_keystone
 
 BIN = Path(sys.executable).parent
 
@@ -100,6 +108,31 @@ def _wait_up(url: str, proc: subprocess.Popen[bytes], limit: float = 30.0) -> No
     raise RuntimeError("server did not start")
 
 
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _http_validation(base: str, pid: int, password: str) -> tuple[float, float]:
+    """Median latency and server CPU per ``GET /v3/auth/tokens`` (ms), 300 requests."""
+    body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
+        "name": "admin", "domain": {"name": "Default"}, "password": password}}},
+        "scope": {"project": {"name": "admin", "domain": {"name": "Default"}}}}}
+    with httpx.Client(base_url=base, timeout=30) as http:
+        token = http.post("/identity/v3/auth/tokens", json=body).headers["x-subject-token"]
+        headers = {"X-Auth-Token": token, "X-Subject-Token": token}
+        for _ in range(20):
+            http.get("/identity/v3/auth/tokens", headers=headers)
+        times = []
+        cpu = _cpu_seconds(pid)
+        for _ in range(300):
+            t0 = time.perf_counter()
+            assert http.get("/identity/v3/auth/tokens", headers=headers).status_code == 200
+            times.append(time.perf_counter() - t0)
+        cpu = _cpu_seconds(pid) - cpu
+    return statistics.median(times) * 1000, cpu / 300 * 1000
+
+
 def _rss_kib(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -127,7 +160,7 @@ async def _issue_rate(base: str, password: str, clients: int, seconds: float) ->
     return done / (time.monotonic() - started)
 
 
-def bench_server(rows: list[tuple[str, str]]) -> None:
+def bench_server(rows: list[tuple[str, str]]) -> dict[str, float]:
     data = Path(tempfile.mkdtemp())
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "POCKETSTACK_"))}
@@ -160,20 +193,45 @@ def bench_server(rows: list[tuple[str, str]]) -> None:
         rows.append(("idle RSS of the server", f"{_rss_kib(proc.pid) / 1024:.0f} MiB"))
         password = (data / "admin-password").read_text().strip()
         base = f"http://127.0.0.1:{port}"
+        latency, cpu = _http_validation(base, proc.pid, password)
+        rows.append(("validation over HTTP, GET /v3/auth/tokens (median)", f"{latency:.2f} ms"))
+        rows.append(("  server CPU per HTTP validation", f"{cpu:.3f} ms"))
         one = asyncio.run(_issue_rate(base, password, 1, 5.0))
         four = asyncio.run(_issue_rate(base, password, 4, 5.0))
         rows.append(("token issue, 1 client (bcrypt cost 12)", f"{one:.1f} /s"))
         rows.append(("token issue, 4 concurrent clients (bcrypt cost 12)", f"{four:.1f} /s"))
+        return {"validate_ms": latency, "validate_cpu_ms": cpu, "issue_per_s": one}
     finally:
         proc.terminate()
         proc.wait(10)
         shutil.rmtree(data, ignore_errors=True)
 
 
+def hot_us(rows: list[tuple[str, str]]) -> float:
+    return float(rows[0][1].split()[0])
+
+
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--no-peer", action="store_true", help="skip upstream Keystone")
+    parser.add_argument("--workdir", type=Path,
+                        default=Path(tempfile.gettempdir()) / "pocketstack-keystone-peer")
+    args = parser.parse_args()
     rows: list[tuple[str, str]] = []
     asyncio.run(bench_validation(rows))
-    bench_server(rows)
+    ours = bench_server(rows)
+    if not args.no_peer:
+        rows.append(("-- upstream Keystone (gunicorn, in-memory cache) --", ""))
+        peer = measure_keystone(rows, workdir=args.workdir)
+        rows.append(("-- ratios (upstream / ours) --", ""))
+        rows.append(("server CPU per HTTP validation",
+                     f"{peer['validate_cpu_ms'] / max(ours['validate_cpu_ms'], 1e-6):.0f}x"))
+        rows.append(("HTTP validation latency",
+                     f"{peer['validate_ms'] / ours['validate_ms']:.1f}x"))
+        rows.append(("upstream HTTP validation CPU / our middleware validation (cached)",
+                     f"{peer['validate_cpu_ms'] * 1000 / hot_us(rows):.0f}x"))
+        rows.append(("token issue rate, ours / upstream",
+                     f"{ours['issue_per_s'] / peer['issue_per_s']:.2f}x"))
     width = max(len(name) for name, _ in rows)
     print(f"{'measure'.ljust(width)}  value")
     for name, value in rows:
