@@ -22,6 +22,7 @@ __all__ = [
     "PlacementHandler",
     "authorize",
     "bind",
+    "cache_headers",
     "placement_json",
     "query_single",
     "require",
@@ -83,12 +84,23 @@ def _http_date(moment: datetime.datetime | None) -> str:
     return email.utils.format_datetime(stamp.replace(tzinfo=datetime.UTC), usegmt=True)
 
 
+def cache_headers(request: Request,
+                  last_modified: datetime.datetime | None = None) -> dict[str, str]:
+    """From 1.15: ``last-modified`` (``None``: now) and ``cache-control: no-cache``."""
+    if not want(request, (1, 15)):
+        return {}
+    return {"last-modified": _http_date(last_modified), "cache-control": "no-cache"}
+
+
 def placement_json(request: Request, body: Any, status: int = 200, *,
                    last_modified: datetime.datetime | None = None,
-                   headers: dict[str, str] | None = None) -> Response:
-    """A JSON response; from 1.15 GETs carry ``last-modified`` and ``cache-control``."""
+                   headers: dict[str, str] | None = None,
+                   cache: bool | None = None) -> Response:
+    """A JSON response; from 1.15 GETs carry ``last-modified`` and ``cache-control``.
+
+    ``cache=True`` adds them to a PUT/POST answer too (upstream does where it has a body).
+    """
     sent = dict(headers or {})
-    if want(request, (1, 15)) and request.method in ("GET", "HEAD"):
-        sent["last-modified"] = _http_date(last_modified)
-        sent["cache-control"] = "no-cache"
+    if request.method in ("GET", "HEAD") if cache is None else cache:
+        sent.update(cache_headers(request, last_modified))
     return json_response(body, status, sent)
