@@ -86,7 +86,7 @@ async def bench_validation(rows: list[tuple[str, str]]) -> None:
             for _ in range(2000):
                 cloud.identity.validator._cache.clear()
                 t0 = time.perf_counter()
-                cloud.identity.validator.validate(token)
+                await cloud.identity.validator.validate(token)
                 cold_times.append(time.perf_counter() - t0)
             cold = statistics.median(cold_times) * 1e6
             assert all(a is not None for a in seen)

@@ -15,25 +15,42 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import AsyncExitStack, asynccontextmanager
 from pathlib import Path
+from typing import Protocol
 
 import yaml
 
 from pocketstack.common.asgi import ASGIApp, Receive, Scope, Send, send_json
+from pocketstack.common.catalog import CatalogEntry
 from pocketstack.common.db import DatabaseRegistry, upgrade
 from pocketstack.common.service import ServiceSpec, build_service_app
 from pocketstack.common.settings import Settings
 from pocketstack.identity import app as identity_app
-from pocketstack.identity.bootstrap import CatalogEntry, bootstrap
+from pocketstack.identity.bootstrap import bootstrap
 from pocketstack.identity.db import MIGRATIONS as IDENTITY_MIGRATIONS
 from pocketstack.identity.service import Identity
 from pocketstack.placement import app as placement_app
-from pocketstack.placement.db import MIGRATIONS as PLACEMENT_MIGRATIONS
-from pocketstack.placement.objects.standards import ensure_standards
 from pocketstack.placement.service import Placement
 
-__all__ = ["Cloud", "CloudApp", "open_cloud", "write_private"]
+__all__ = ["SERVICES", "Cloud", "CloudApp", "ServiceModule", "open_cloud", "write_private"]
 
 log = logging.getLogger("pocketstack")
+
+
+class ServiceModule(Protocol):
+    """What each service's ``app`` module offers the all-in-one process."""
+
+    PATH: str
+
+    def catalog(self, public_url: str) -> list[CatalogEntry]: ...
+
+    async def open_service(self, settings: Settings, databases: DatabaseRegistry,
+                           stack: AsyncExitStack) -> tuple[ServiceSpec, object]:
+        """Migrate its databases and build it; returns its spec and its service object."""
+        ...
+
+
+# Every service besides identity, in the order they are mounted and listed in the catalog.
+SERVICES: tuple[ServiceModule, ...] = (placement_app,)
 
 
 @dataclasses.dataclass
@@ -41,9 +58,15 @@ class Cloud:
     settings: Settings
     databases: DatabaseRegistry
     identity: Identity
-    placement: Placement
+    services: dict[str, object]  # by mount path: each service's own object
     mounts: list[tuple[str, ASGIApp]]
     admin_password: str
+
+    @property
+    def placement(self) -> Placement:
+        service = self.services[placement_app.PATH]
+        assert isinstance(service, Placement)
+        return service
 
     async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
         path = scope["path"]
@@ -100,10 +123,10 @@ def write_client_config(settings: Settings, password: str) -> Path:
 
 def _catalog(settings: Settings) -> list[CatalogEntry]:
     url = settings.public_url
-    return [
-        CatalogEntry("identity", "keystone", url + identity_app.PATH),
-        CatalogEntry("placement", "placement", url + placement_app.PATH),
-    ]
+    entries = [CatalogEntry("identity", "keystone", url + identity_app.PATH)]
+    for module in SERVICES:
+        entries += module.catalog(url)
+    return entries
 
 
 @asynccontextmanager
@@ -116,27 +139,22 @@ async def open_cloud(settings: Settings) -> AsyncIterator[Cloud]:
         engine = databases.add("identity", settings.database_url("identity"))
         await upgrade(engine, IDENTITY_MIGRATIONS)
         identity = Identity.build(settings, engine)
-        placement_engine = databases.add("placement", settings.database_url("placement"))
-        await upgrade(placement_engine, PLACEMENT_MIGRATIONS)
-        placement = Placement.build(settings, placement_engine)
-        stack.push_async_callback(placement.close)
-        async with placement.writing() as conn:
-            await ensure_standards(conn)
         password = _admin_password(settings)
         await bootstrap(identity, password, _catalog(settings))
         write_client_config(settings, password)
-
-        def serve(spec: ServiceSpec) -> ASGIApp:
-            return build_service_app(
+        specs = {identity_app.PATH: identity_app.build_spec(identity)}
+        services: dict[str, object] = {identity_app.PATH: identity}
+        for module in SERVICES:
+            specs[module.PATH], services[module.PATH] = await module.open_service(
+                settings, databases, stack)
+        mounts: list[tuple[str, ASGIApp]] = [
+            (path, build_service_app(
                 spec, validator=identity.validator, public_url=settings.public_url,
                 body_limit=settings.api.max_request_body_size,
-                log_requests=settings.api.log_requests)
-
-        mounts = [
-            (identity_app.PATH, serve(identity_app.build_spec(identity))),
-            (placement_app.PATH, serve(placement_app.build_spec(placement))),
+                log_requests=settings.api.log_requests))
+            for path, spec in specs.items()
         ]
-        yield Cloud(settings, databases, identity, placement, mounts, password)
+        yield Cloud(settings, databases, identity, services, mounts, password)
     finally:
         await stack.aclose()
         await databases.dispose()

@@ -1,7 +1,7 @@
 """What a validated token says about the caller, and the validator seam.
 
 Services never read identity's tables: the all-in-one process hands them a validator that
-decrypts tokens locally and answers from memory (see ``pocketstack.identity.client``).
+decrypts tokens locally and answers from memory (``identity.tokens.validator``).
 """
 
 from __future__ import annotations
@@ -57,9 +57,10 @@ class AuthInfo:
 
 
 class TokenValidator(Protocol):
-    def validate(self, token: str) -> AuthInfo:
+    async def validate(self, token: str) -> AuthInfo:
         """Answer who the token speaks for, or raise :class:`InvalidToken`.
 
-        Must not block on I/O: called on every request, in the middleware.
+        Called on every request, in the middleware: an in-process validator answers from
+        memory; a remote one (a service running alone) asks identity and caches the answer.
         """
         ...

@@ -6,7 +6,6 @@ brought in line with the current public URL, so a restart on another port still 
 
 from __future__ import annotations
 
-import dataclasses
 import itertools
 import logging
 from collections.abc import Sequence
@@ -14,6 +13,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pocketstack.common.catalog import CatalogEntry
 from pocketstack.identity.db import models as m
 from pocketstack.identity.objects import assignments, roles, rows, users
 from pocketstack.identity.objects.assignments import Grant
@@ -24,13 +24,6 @@ __all__ = ["CatalogEntry", "bootstrap"]
 log = logging.getLogger("pocketstack.identity.bootstrap")
 
 ROLE_CHAIN = ("admin", "manager", "member", "reader")  # each implies the next
-
-
-@dataclasses.dataclass(frozen=True)
-class CatalogEntry:
-    type: str
-    name: str
-    url: str  # public URL, the same for every interface in all-in-one
 
 
 async def _ensure(conn: AsyncConnection, table: sa.Table, where: sa.ColumnElement[bool],

@@ -63,7 +63,7 @@ class FakeValidator:
         self.tokens = tokens
         self.seen: list[str] = []
 
-    def validate(self, token: str) -> AuthInfo:
+    async def validate(self, token: str) -> AuthInfo:
         self.seen.append(token)
         try:
             return self.tokens[token]

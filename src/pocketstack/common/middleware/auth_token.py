@@ -24,7 +24,7 @@ class AuthTokenMiddleware:
             auth = None
             if token:
                 try:
-                    auth = self.validator.validate(token)
+                    auth = await self.validator.validate(token)
                 except InvalidToken:
                     auth = None
             scope["state"]["auth"] = auth

@@ -29,7 +29,7 @@ class LocalTokenValidator:
         payload = self.codec.decode(token)
         return self.view.snapshot.resolve(payload, time.time() - allow_expired_for)
 
-    def validate(self, token: str) -> AuthInfo:
+    async def validate(self, token: str) -> AuthInfo:
         snapshot = self.view.snapshot
         cached = self._cache.get(token)
         if cached is not None and cached[0] == snapshot.generation:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pocketstack.placement import errors as codes
 
-__all__ = ["BadRequest", "Conflict", "ConcurrentUpdate", "NotFound", "PlacementError"]
+__all__ = ["BadRequest", "ConcurrentUpdate", "Conflict", "NotFound", "PlacementError"]
 
 
 class PlacementError(Exception):
