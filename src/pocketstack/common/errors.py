@@ -14,6 +14,9 @@ from typing import Any, Protocol
 __all__ = [
     "ApiError",
     "ErrorFormatter",
+    "format_barbican",
+    "format_cinder",
+    "format_glance",
     "format_keystone",
     "format_magnum",
     "format_neutron",
@@ -108,6 +111,21 @@ def format_placement(error: ApiError, request_id: str) -> dict[str, Any]:
 
 def format_magnum(error: ApiError, request_id: str) -> dict[str, Any]:
     return _api_wg(error, request_id)
+
+
+def format_glance(error: ApiError, request_id: str) -> dict[str, Any]:
+    """Glance answers in the API-WG shape (as its v2 API does through the SDK's eyes)."""
+    return _api_wg(error, request_id)
+
+
+def format_cinder(error: ApiError, request_id: str) -> dict[str, Any]:
+    """Cinder faults have Nova's shape: ``{"itemNotFound": {"code", "message"}}``."""
+    return format_nova(error, request_id)
+
+
+def format_barbican(error: ApiError, request_id: str) -> dict[str, Any]:
+    return {"code": error.status, "title": reason_phrase(error.status),
+            "description": error.message, **error.extra}
 
 
 def format_octavia(error: ApiError, request_id: str) -> dict[str, Any]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 
 from pocketstack.common.asgi import ASGIApp
 from pocketstack.common.auth import TokenValidator
@@ -39,6 +39,9 @@ class ServiceSpec:
     formatter: ErrorFormatter
     versions: VersionRange | None = None
     unauthorized_headers: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    # Requests whose bodies may exceed [api] max_request_body_size (streamed uploads):
+    # a predicate over (method, path below the mount point).
+    streaming: Callable[[str, str], bool] | None = None
 
 
 def build_service_app(
@@ -54,7 +57,7 @@ def build_service_app(
     if spec.versions is not None:
         app = MicroversionMiddleware(app, versions=spec.versions)
     app = AuthTokenMiddleware(app, validator=validator)
-    app = BodyLimitMiddleware(app, limit=body_limit)
+    app = BodyLimitMiddleware(app, limit=body_limit, exempt=spec.streaming)
     app = ErrorMiddleware(app, formatter=spec.formatter, logger=logger)
     if log_requests:
         app = RequestLogMiddleware(app, logger=logging.getLogger("pocketstack.access"))

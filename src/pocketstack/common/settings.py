@@ -54,6 +54,10 @@ class DatabaseSettings:
     # SQLAlchemy URLs per database name; empty means a SQLite file in the data dir.
     identity: str = ""
     placement: str = ""
+    image: str = ""
+    network: str = ""
+    volume: str = ""
+    secrets: str = ""
 
 
 @dataclasses.dataclass(frozen=True)

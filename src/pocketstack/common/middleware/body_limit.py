@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from pocketstack.common.asgi import ASGIApp, Message, Receive, Scope, Send, header
 from pocketstack.common.errors import ApiError
 
@@ -9,12 +11,14 @@ __all__ = ["BodyLimitMiddleware"]
 
 
 class BodyLimitMiddleware:
-    def __init__(self, app: ASGIApp, *, limit: int) -> None:
+    def __init__(self, app: ASGIApp, *, limit: int,
+                 exempt: Callable[[str, str], bool] | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.exempt = exempt
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope.get("state", {}).get("unlimited_body"):
+        if scope["type"] != "http" or self._exempt(scope):
             await self.app(scope, receive, send)
             return
         length = header(scope, b"content-length")
@@ -32,6 +36,12 @@ class BodyLimitMiddleware:
             return message
 
         await self.app(scope, counting_receive, send)
+
+    def _exempt(self, scope: Scope) -> bool:
+        if self.exempt is None:
+            return False
+        root, path = scope.get("root_path", ""), scope["path"]
+        return self.exempt(scope["method"], path[len(root):] if path.startswith(root) else path)
 
     def _too_large(self) -> ApiError:
         return ApiError(413, f"Request is too large. The limit is {self.limit} bytes.")
