@@ -12,8 +12,8 @@ import logging
 import os
 import secrets
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import AsyncExitStack, asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontextmanager
 from pathlib import Path
 from typing import Protocol
 
@@ -31,7 +31,15 @@ from pocketstack.identity.service import Identity
 from pocketstack.placement import app as placement_app
 from pocketstack.placement.service import Placement
 
-__all__ = ["SERVICES", "Cloud", "CloudApp", "ServiceModule", "open_cloud", "write_private"]
+__all__ = [
+    "SERVICES",
+    "Cloud",
+    "CloudApp",
+    "Dispatcher",
+    "ServiceModule",
+    "open_cloud",
+    "write_private",
+]
 
 log = logging.getLogger("pocketstack")
 
@@ -160,12 +168,19 @@ async def open_cloud(settings: Settings) -> AsyncIterator[Cloud]:
         await databases.dispose()
 
 
-class CloudApp:
-    """The ASGI app uvicorn serves: the lifespan opens the cloud, requests are dispatched."""
+class Dispatcher(Protocol):
+    async def dispatch(self, scope: Scope, receive: Receive, send: Send) -> None: ...
 
-    def __init__(self, settings: Settings) -> None:
+
+class CloudApp:
+    """The ASGI app uvicorn serves: the lifespan opens the cloud (or one service, with
+    ``opener``), requests are dispatched to it."""
+
+    def __init__(self, settings: Settings, opener: Callable[
+            [], AbstractAsyncContextManager[Dispatcher]] | None = None) -> None:
         self.settings = settings
-        self.cloud: Cloud | None = None
+        self.opener = opener or (lambda: open_cloud(settings))
+        self.cloud: Dispatcher | None = None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -182,7 +197,7 @@ class CloudApp:
         assert message["type"] == "lifespan.startup"
         stack = AsyncExitStack()
         try:
-            self.cloud = await stack.enter_async_context(open_cloud(self.settings))
+            self.cloud = await stack.enter_async_context(self.opener())
         except Exception as error:
             log.exception("the cloud failed to start")
             await send({"type": "lifespan.startup.failed", "message": str(error)})

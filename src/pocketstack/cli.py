@@ -51,38 +51,45 @@ def main() -> None:
 def up(data_dir: Path | None, port: int | None, host: str | None, reset: bool,
        verbose: bool) -> None:
     """Start the cloud all-in-one: every service on one port."""
-    import uvicorn
-
     from pocketstack.allinone import CloudApp
 
+    settings = _settings(data_dir, port, host)
+    if reset and settings.data_dir.exists():
+        shutil.rmtree(settings.data_dir)
+    _setup_logging(settings, verbose)
+    clouds = settings.data_dir / "clouds.yaml"
+    click.echo(f"Pocketstack {__version__} starting on {settings.public_url} "
+               f"(data in {settings.data_dir})", err=True)
+    _run(CloudApp(settings), settings,
+         f"Pocketstack is up at {settings.public_url}\n"
+         f"  export OS_CLIENT_CONFIG_FILE={clouds} OS_CLOUD=pocketstack\n"
+         f"  openstack token issue\n"
+         f"(or: source {settings.data_dir / 'openrc'}). Ctrl-C stops it.")
+
+
+def _settings(data_dir: Path | None, port: int | None, host: str | None) -> Settings:
     api: dict[str, object] = {}
     if port is not None:
         api["port"] = port
     if host is not None:
         api["host"] = host
-    settings = load_settings(data_dir, overrides={"api": api})
-    if reset and settings.data_dir.exists():
-        shutil.rmtree(settings.data_dir)
-    _setup_logging(settings, verbose)
-    app = CloudApp(settings)
-    config = uvicorn.Config(app, host=settings.api.host, port=settings.api.port,
+    return load_settings(data_dir, overrides={"api": api})
+
+
+def _run(app: object, settings: Settings, banner: str) -> None:
+    """Serve ``app`` with uvicorn until Ctrl-C; print ``banner`` once it listens."""
+    import uvicorn
+
+    config = uvicorn.Config(app, host=settings.api.host, port=settings.api.port,  # type: ignore[arg-type]
                             loop="uvloop", http="httptools", lifespan="on", log_config=None,
                             access_log=False, server_header=False)
     server = uvicorn.Server(config)
-    clouds = settings.data_dir / "clouds.yaml"
-    click.echo(f"Pocketstack {__version__} starting on {settings.public_url} "
-               f"(data in {settings.data_dir})", err=True)
-
     original_startup = server.startup
 
     async def startup(sockets: object = None) -> None:
         await original_startup(sockets=sockets)  # type: ignore[arg-type]
         if server.started:
-            click.echo(
-                f"Pocketstack is up at {settings.public_url}\n"
-                f"  export OS_CLIENT_CONFIG_FILE={clouds} OS_CLOUD=pocketstack\n"
-                f"  openstack token issue\n"
-                f"(or: source {settings.data_dir / 'openrc'}). Ctrl-C stops it.", err=True)
+            click.echo(banner, err=True)
 
     server.startup = startup  # type: ignore[method-assign]
     # uvicorn re-raises the Ctrl-C it has already answered with a graceful shutdown.
@@ -90,6 +97,26 @@ def up(data_dir: Path | None, port: int | None, host: str | None, reset: bool,
         server.run()
     if not server.started:
         sys.exit(1)
+
+
+@main.command()
+@click.argument("service")
+@_DATA_DIR
+@click.option("--port", type=int, default=None, help="Port (default [api] port).")
+@click.option("--host", default=None, help="Address to listen on (default 127.0.0.1).")
+@click.option("--verbose", "-v", is_flag=True, help="Log requests to the console too.")
+def serve(service: str, data_dir: Path | None, port: int | None, host: str | None,
+          verbose: bool) -> None:
+    """Run one service alone (scaled out); it validates tokens through [auth] identity_url."""
+    from pocketstack.allinone import CloudApp
+    from pocketstack.standalone import open_standalone, service_names
+
+    if service not in service_names():
+        raise click.BadParameter(f"one of: {', '.join(service_names())}", param_hint="SERVICE")
+    settings = _settings(data_dir, port, host)
+    _setup_logging(settings, verbose)
+    _run(CloudApp(settings, lambda: open_standalone(settings, service)), settings,
+         f"{service} is up at {settings.public_url}/{service}")
 
 
 @main.group()

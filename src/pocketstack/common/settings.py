@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 
 __all__ = [
     "ApiSettings",
+    "AuthSettings",
     "DatabaseSettings",
     "IdentitySettings",
     "Settings",
@@ -50,6 +51,17 @@ class IdentitySettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class AuthSettings:
+    """How a service running alone (``pocketstack serve <service>``) reaches identity."""
+
+    identity_url: str = ""  # e.g. http://ctl:8080/identity
+    username: str = "admin"
+    password: str = ""
+    project: str = "admin"
+    token_cache_time: int = 300  # seconds a validated token is trusted (keystonemiddleware's)
+
+
+@dataclasses.dataclass(frozen=True)
 class DatabaseSettings:
     # SQLAlchemy URLs per database name; empty means a SQLite file in the data dir.
     identity: str = ""
@@ -66,6 +78,7 @@ class Settings:
     api: ApiSettings = dataclasses.field(default_factory=ApiSettings)
     identity: IdentitySettings = dataclasses.field(default_factory=IdentitySettings)
     database: DatabaseSettings = dataclasses.field(default_factory=DatabaseSettings)
+    auth: AuthSettings = dataclasses.field(default_factory=AuthSettings)
 
     @property
     def public_url(self) -> str:
@@ -132,7 +145,7 @@ def load_settings(
         raw = tomllib.loads(config_file.read_text())
     for section, options in (overrides or {}).items():
         raw.setdefault(section, {}).update(options)
-    unknown = set(raw) - {"api", "identity", "database"}
+    unknown = set(raw) - {"api", "identity", "database", "auth"}
     if unknown:
         raise ValueError(f"unknown section(s) in {config_file}: {', '.join(sorted(unknown))}")
     return Settings(
@@ -140,4 +153,5 @@ def load_settings(
         api=_build_section(ApiSettings, raw.get("api", {}), env, "api"),
         identity=_build_section(IdentitySettings, raw.get("identity", {}), env, "identity"),
         database=_build_section(DatabaseSettings, raw.get("database", {}), env, "database"),
+        auth=_build_section(AuthSettings, raw.get("auth", {}), env, "auth"),
     )

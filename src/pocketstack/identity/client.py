@@ -8,9 +8,11 @@ from typing import Any
 
 import httpx
 
-from pocketstack.common.client import ServiceClient
+from pocketstack.common.auth import AuthInfo, InvalidToken
+from pocketstack.common.client import ServiceClient, ServiceError
 
-__all__ = ["IdentityClient", "PasswordTokenSource"]
+__all__ = ["IdentityClient", "PasswordTokenSource", "RemoteTokenValidator",
+           "auth_info_from_document"]
 
 
 def _password_body(username: str, password: str, project: str | None,
@@ -75,3 +77,57 @@ class PasswordTokenSource:
 
 def _epoch(stamp: str) -> float:
     return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
+
+
+class RemoteTokenValidator:
+    """Token validation for a service running alone: ask identity, trust the answer a while.
+
+    keystonemiddleware's model: ``GET /v3/auth/tokens`` with the service's own token, the
+    result cached for ``cache_time`` seconds (never past the token's expiry). A revocation
+    therefore reaches a standalone service within ``cache_time``; in the all-in-one process
+    the local validator applies it at once.
+    """
+
+    def __init__(self, client: IdentityClient, *, cache_time: float = 300.0,
+                 cache_size: int = 10000) -> None:
+        self.client = client
+        self.cache_time = cache_time
+        self.cache_size = cache_size
+        self._cache: dict[str, tuple[float, AuthInfo]] = {}
+
+    async def validate(self, token: str) -> AuthInfo:
+        now = time.time()
+        cached = self._cache.get(token)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        try:
+            document = await self.client.validate_token(token)
+        except ServiceError as error:
+            if error.status in (401, 403, 404):
+                raise InvalidToken(f"identity refused the token ({error.status})") from None
+            raise
+        info = auth_info_from_document(document)
+        if len(self._cache) >= self.cache_size:
+            self._cache.pop(next(iter(self._cache)))
+        self._cache[token] = (min(now + self.cache_time, info.expires_at), info)
+        return info
+
+
+def auth_info_from_document(token: dict[str, Any]) -> AuthInfo:
+    """The :class:`AuthInfo` a Keystone token document describes."""
+    user, project, domain = token["user"], token.get("project"), token.get("domain")
+    return AuthInfo(
+        user_id=user["id"], user_name=user["name"],
+        user_domain_id=user["domain"]["id"], user_domain_name=user["domain"]["name"],
+        roles=tuple(r["name"] for r in token.get("roles", ())),
+        methods=tuple(token.get("methods", ())), audit_ids=tuple(token.get("audit_ids", ())),
+        issued_at=_epoch(token["issued_at"]), expires_at=_epoch(token["expires_at"]),
+        project_id=project["id"] if project else None,
+        project_name=project["name"] if project else None,
+        project_domain_id=project["domain"]["id"] if project else None,
+        project_domain_name=project["domain"]["name"] if project else None,
+        domain_id=domain["id"] if domain else None,
+        domain_name=domain["name"] if domain else None,
+        system_scope="all" if token.get("system") else None,
+        application_credential_id=(token.get("application_credential") or {}).get("id"),
+    )
