@@ -134,7 +134,7 @@ async def test_register_a_service_in_a_new_region(ks: Keystone) -> None:
 
 
 async def test_update_and_disable_catalog_entries(ks: Keystone) -> None:
-    service = await ks.create("service", "services", type="image", name="glance")
+    service = await ks.create("service", "services", type="object-store", name="swift")
     endpoint = await ks.create(
         "endpoint",
         "endpoints",
@@ -148,12 +148,12 @@ async def test_update_and_disable_catalog_entries(ks: Keystone) -> None:
     )
     assert response.status_code == 200
     assert response.json()["endpoint"]["url"] == "http://new:9292"
-    image = _entry((await ks.get("/v3/auth/catalog")).json()["catalog"], "image")
+    image = _entry((await ks.get("/v3/auth/catalog")).json()["catalog"], "object-store")
     assert image is not None
     assert [e["url"] for e in image["endpoints"]] == ["http://new:9292"]
 
     await ks.patch(f"/v3/endpoints/{endpoint['id']}", json={"endpoint": {"enabled": False}})
-    image = _entry((await ks.get("/v3/auth/catalog")).json()["catalog"], "image")
+    image = _entry((await ks.get("/v3/auth/catalog")).json()["catalog"], "object-store")
     assert image is not None and image["endpoints"] == []
 
     response = await ks.patch(
@@ -164,7 +164,7 @@ async def test_update_and_disable_catalog_entries(ks: Keystone) -> None:
         False,
         "off",
     )
-    assert _entry((await ks.get("/v3/auth/catalog")).json()["catalog"], "image") is None
+    assert _entry((await ks.get("/v3/auth/catalog")).json()["catalog"], "object-store") is None
 
     response = await ks.patch(
         "/v3/regions/RegionOne", json={"region": {"description": "the first"}}
@@ -176,7 +176,7 @@ async def test_update_and_disable_catalog_entries(ks: Keystone) -> None:
 async def test_delete_catalog_entries(ks: Keystone) -> None:
     region = await ks.create("region", "regions", description="generated id")
     assert re.fullmatch(r"[0-9a-f]{32}", region["id"])
-    service = await ks.create("service", "services", type="network", name="neutron")
+    service = await ks.create("service", "services", type="dns", name="designate")
     endpoint = await ks.create(
         "endpoint",
         "endpoints",
@@ -203,7 +203,7 @@ async def test_delete_catalog_entries(ks: Keystone) -> None:
     assert (await ks.get("/v3/endpoints", params={"service_id": service["id"]})).json()[
         "endpoints"
     ] == []
-    assert _entry((await ks.get("/v3/auth/catalog")).json()["catalog"], "network") is None
+    assert _entry((await ks.get("/v3/auth/catalog")).json()["catalog"], "dns") is None
 
 
 async def test_catalog_input_is_checked(ks: Keystone) -> None:

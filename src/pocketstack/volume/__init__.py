@@ -1,0 +1,1 @@
+"""Volume (a Cinder v3 subset): volumes on sparse files, attachments, volume types."""

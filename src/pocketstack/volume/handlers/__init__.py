@@ -1,0 +1,1 @@
+"""The volume service's HTTP handlers: one module per URL noun."""

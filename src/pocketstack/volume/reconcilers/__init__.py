@@ -1,0 +1,1 @@
+"""Reconcilers of the volume service: one per kind of record that converges."""

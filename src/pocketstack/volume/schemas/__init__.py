@@ -1,0 +1,1 @@
+"""Volume request schemas (JSON-schema data, compiled once), one module per resource."""
