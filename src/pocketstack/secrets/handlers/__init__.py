@@ -1,0 +1,1 @@
+"""The key manager's HTTP handlers: one module per URL noun."""

@@ -1,0 +1,1 @@
+"""The key manager's domain objects: they own the SQL and raise domain exceptions."""

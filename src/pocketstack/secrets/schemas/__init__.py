@@ -1,0 +1,1 @@
+"""Key manager request schemas (JSON-schema data, compiled once), one module per resource."""
