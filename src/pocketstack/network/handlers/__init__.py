@@ -1,0 +1,1 @@
+"""The network service's HTTP handlers: one module per URL noun."""

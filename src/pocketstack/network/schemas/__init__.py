@@ -1,0 +1,1 @@
+"""The network service's request schemas (JSON-schema data, compiled once), one per resource."""
