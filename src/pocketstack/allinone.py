@@ -28,8 +28,12 @@ from pocketstack.identity import app as identity_app
 from pocketstack.identity.bootstrap import bootstrap
 from pocketstack.identity.db import MIGRATIONS as IDENTITY_MIGRATIONS
 from pocketstack.identity.service import Identity
+from pocketstack.image import app as image_app
+from pocketstack.network import app as network_app
 from pocketstack.placement import app as placement_app
 from pocketstack.placement.service import Placement
+from pocketstack.secrets import app as secrets_app
+from pocketstack.volume import app as volume_app
 
 __all__ = [
     "SERVICES",
@@ -58,7 +62,8 @@ class ServiceModule(Protocol):
 
 
 # Every service besides identity, in the order they are mounted and listed in the catalog.
-SERVICES: tuple[ServiceModule, ...] = (placement_app,)
+SERVICES: tuple[ServiceModule, ...] = (placement_app, secrets_app, volume_app, image_app,
+                                        network_app)
 
 
 @dataclasses.dataclass

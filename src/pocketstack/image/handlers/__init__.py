@@ -1,0 +1,1 @@
+"""The image service's HTTP handlers: one module per URL noun."""
