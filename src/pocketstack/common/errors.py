@@ -114,8 +114,10 @@ def format_magnum(error: ApiError, request_id: str) -> dict[str, Any]:
 
 
 def format_glance(error: ApiError, request_id: str) -> dict[str, Any]:
-    """Glance answers in the API-WG shape (as its v2 API does through the SDK's eyes)."""
-    return _api_wg(error, request_id)
+    """The API-WG shape, plus Glance's own top-level ``code``/``title``/``message`` (which
+    openstacksdk prints)."""
+    return {"code": error.status, "title": reason_phrase(error.status),
+            "message": error.message, **_api_wg(error, request_id)}
 
 
 def format_cinder(error: ApiError, request_id: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ __all__ = [
     "AuthSettings",
     "DatabaseSettings",
     "IdentitySettings",
+    "ImageSettings",
     "Settings",
     "load_settings",
 ]
@@ -51,6 +52,11 @@ class IdentitySettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class ImageSettings:
+    size_cap: int = 1 << 40  # bytes an image may hold (Glance's image_size_cap, 1 TiB)
+
+
+@dataclasses.dataclass(frozen=True)
 class AuthSettings:
     """How a service running alone (``pocketstack serve <service>``) reaches identity."""
 
@@ -79,6 +85,7 @@ class Settings:
     identity: IdentitySettings = dataclasses.field(default_factory=IdentitySettings)
     database: DatabaseSettings = dataclasses.field(default_factory=DatabaseSettings)
     auth: AuthSettings = dataclasses.field(default_factory=AuthSettings)
+    image: ImageSettings = dataclasses.field(default_factory=ImageSettings)
 
     @property
     def public_url(self) -> str:
@@ -145,7 +152,7 @@ def load_settings(
         raw = tomllib.loads(config_file.read_text())
     for section, options in (overrides or {}).items():
         raw.setdefault(section, {}).update(options)
-    unknown = set(raw) - {"api", "identity", "database", "auth"}
+    unknown = set(raw) - {"api", "identity", "database", "auth", "image"}
     if unknown:
         raise ValueError(f"unknown section(s) in {config_file}: {', '.join(sorted(unknown))}")
     return Settings(
@@ -154,4 +161,5 @@ def load_settings(
         identity=_build_section(IdentitySettings, raw.get("identity", {}), env, "identity"),
         database=_build_section(DatabaseSettings, raw.get("database", {}), env, "database"),
         auth=_build_section(AuthSettings, raw.get("auth", {}), env, "auth"),
+        image=_build_section(ImageSettings, raw.get("image", {}), env, "image"),
     )

@@ -11,6 +11,7 @@ from pocketstack.common.errors import format_glance
 from pocketstack.common.service import ServiceSpec
 from pocketstack.common.settings import Settings
 from pocketstack.image.db import MIGRATIONS
+from pocketstack.image.objects import uploads
 from pocketstack.image.routes import build_routes
 from pocketstack.image.service import ImageService
 
@@ -36,6 +37,8 @@ async def open_service(
     await upgrade(engine, MIGRATIONS)
     service = ImageService.build(settings, engine)
     stack.push_async_callback(service.close)
+    async with service.writing() as conn:
+        await uploads.recover_interrupted(conn, service.store)
     return build_spec(service), service
 
 

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
-import os
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
@@ -16,20 +15,7 @@ from pocketstack.image.drivers.filesystem import FilesystemStore
 from pocketstack.image.drivers.store import ImageStore
 from pocketstack.image.policies import RULES
 
-__all__ = ["DEFAULT_SIZE_CAP", "SIZE_CAP_ENV", "ImageService", "size_cap_from"]
-
-DEFAULT_SIZE_CAP = 1 << 40  # bytes: Glance's [DEFAULT] image_size_cap, 1 TiB
-SIZE_CAP_ENV = "POCKETSTACK_IMAGE__SIZE_CAP"
-
-
-def size_cap_from(env: Mapping[str, str]) -> int:
-    """The upload size cap: ``POCKETSTACK_IMAGE__SIZE_CAP`` (bytes) or Glance's default."""
-    raw = env.get(SIZE_CAP_ENV, "").strip()
-    if not raw:
-        return DEFAULT_SIZE_CAP
-    if not raw.isdigit():
-        raise ValueError(f"{SIZE_CAP_ENV} must be a number of bytes, not {raw!r}")
-    return int(raw)
+__all__ = ["ImageService"]
 
 
 @dataclasses.dataclass
@@ -42,16 +28,14 @@ class ImageService:
     size_cap: int
 
     @classmethod
-    def build(
-        cls, settings: Settings, engine: AsyncEngine, *, env: Mapping[str, str] | None = None
-    ) -> ImageService:
+    def build(cls, settings: Settings, engine: AsyncEngine) -> ImageService:
         return cls(
             settings=settings,
             engine=engine,
             writer=create_engine_for(settings.database_url("image"), immediate=True),
             enforcer=Enforcer(RULES),
             store=FilesystemStore(settings.data_dir / "images"),
-            size_cap=size_cap_from(os.environ if env is None else env),
+            size_cap=settings.image.size_cap,
         )
 
     async def close(self) -> None:

@@ -3,12 +3,14 @@ disk (virtual size), and the upload size cap read from the environment."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from pocketstack.common.errors import ApiError
+from pocketstack.common.settings import load_settings
 from pocketstack.image.handlers.image_data import parse_range
 from pocketstack.image.objects.uploads import virtual_size
-from pocketstack.image.service import DEFAULT_SIZE_CAP, SIZE_CAP_ENV, size_cap_from
 
 
 @pytest.mark.parametrize(
@@ -60,8 +62,9 @@ def test_virtual_size() -> None:
     assert virtual_size("iso", qcow2, 100) is None
 
 
-def test_size_cap_from_the_environment() -> None:
-    assert size_cap_from({}) == DEFAULT_SIZE_CAP == 1 << 40
-    assert size_cap_from({SIZE_CAP_ENV: "1048576"}) == 1 << 20
-    with pytest.raises(ValueError, match=SIZE_CAP_ENV):
-        size_cap_from({SIZE_CAP_ENV: "1G"})
+def test_size_cap_from_settings_and_environment(tmp_path: Path) -> None:
+    assert load_settings(tmp_path, env={}).image.size_cap == 1 << 40
+    env = {"POCKETSTACK_IMAGE__SIZE_CAP": "1048576"}
+    assert load_settings(tmp_path, env=env).image.size_cap == 1 << 20
+    with pytest.raises(ValueError):
+        load_settings(tmp_path, env={"POCKETSTACK_IMAGE__SIZE_CAP": "1G"})

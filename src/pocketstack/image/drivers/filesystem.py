@@ -73,6 +73,17 @@ class FilesystemStore:
             raise DataNotFound(f"not a location of this store: {location!r}")
         return self.root / location
 
+    async def discard_partials(self) -> int:
+        def discard() -> int:
+            if not self.root.is_dir():
+                return 0
+            found = list(self.root.glob(".*.partial"))
+            for path in found:
+                path.unlink(missing_ok=True)
+            return len(found)
+
+        return await asyncio.to_thread(discard)
+
     async def put(
         self, image_id: str, chunks: AsyncIterable[bytes], *, expected_size: int | None, limit: int
     ) -> StoredData:

@@ -65,6 +65,10 @@ class ImageStore(Protocol):
         """The bytes ``[offset, offset + length)``; :class:`DataNotFound` when missing."""
         ...
 
+    async def discard_partials(self) -> int:
+        """Remove what uploads cut short by a crash left behind; returns how many."""
+        ...
+
     async def delete(self, location: str) -> None:
         """Remove the data at ``location``; nothing there is not an error."""
         ...

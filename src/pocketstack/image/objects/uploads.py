@@ -11,6 +11,7 @@ size and hashes already recorded on the image, as Glance checks them (a mismatch
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterable, Callable
 from contextlib import AbstractAsyncContextManager
 
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pocketstack.image.db import models as m
 from pocketstack.image.drivers.store import (
+    DataNotFound,
     ImageStore,
     IncompleteData,
     SizeLimitExceeded,
@@ -28,7 +30,14 @@ from pocketstack.image.drivers.store import (
 from pocketstack.image.objects.errors import BadRequest, Conflict, Gone, TooLarge
 from pocketstack.image.objects.images import Image, load, now
 
-__all__ = ["TRUNCATED_STATUS", "DataMismatch", "begin", "receive", "virtual_size"]
+__all__ = [
+    "TRUNCATED_STATUS",
+    "DataMismatch",
+    "begin",
+    "receive",
+    "recover_interrupted",
+    "virtual_size",
+]
 
 TRUNCATED_STATUS = "killed"
 _QCOW2_MAGIC = b"QFI\xfb"
@@ -127,6 +136,21 @@ async def _finish(conn: AsyncConnection, image_id: str, stored: StoredData) -> I
     await conn.execute(_i.update().where(_i.c.id == image_id).values(**values))
     [image] = await load(conn, [image_id])
     return image
+
+
+async def recover_interrupted(conn: AsyncConnection, store: ImageStore) -> list[str]:
+    """At start-up: uploads a crash cut short end as a truncated upload does (``killed``,
+    no data kept, no partial file left); returns the images it settled."""
+    rows = await conn.execute(sa.select(_i.c.id).where(_i.c.status == "saving"))
+    settled = [str(r.id) for r in rows]
+    for image_id in settled:
+        with contextlib.suppress(DataNotFound):
+            await store.delete(image_id)  # renamed into place, but never recorded active
+    if settled:
+        await conn.execute(_i.update().where(_i.c.id.in_(settled))
+                           .values(status=TRUNCATED_STATUS, updated_at=now()))
+    await store.discard_partials()
+    return settled
 
 
 async def _settle(writing: Writing, image_id: str, status: str) -> None:
