@@ -26,13 +26,15 @@ def catalog(public_url: str) -> list[CatalogEntry]:
 
 async def open_service(settings: Settings, databases: DatabaseRegistry,
                        stack: AsyncExitStack) -> tuple[ServiceSpec, Placement]:
-    """Migrate, seed the standard classes and traits, and build the service."""
+    """Migrate, seed the standard classes and traits, build the service, start its claim
+    writer; ``stack`` stops them."""
     engine = databases.add("placement", settings.database_url("placement"))
     await upgrade(engine, MIGRATIONS)
     placement = Placement.build(settings, engine)
     stack.push_async_callback(placement.close)
     async with placement.writing() as conn:
         await ensure_standards(conn)
+    placement.claims.start()  # placement.close (on the stack) stops it, then the engines
     return build_spec(placement), placement
 
 

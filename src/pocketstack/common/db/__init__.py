@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from pocketstack.common.db.engines import DatabaseRegistry, create_engine_for
+from pocketstack.common.db.engines import (
+    DatabaseRegistry,
+    create_engine_for,
+    create_sync_sqlite_engine,
+)
 from pocketstack.common.db.migrate import current_revision, downgrade, upgrade
 
 __all__ = [
     "DatabaseRegistry",
     "create_engine_for",
+    "create_sync_sqlite_engine",
     "current_revision",
     "downgrade",
     "upgrade",

@@ -6,6 +6,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
@@ -16,7 +17,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.pool import NullPool
 
-__all__ = ["DatabaseRegistry", "create_engine_for"]
+__all__ = ["DatabaseRegistry", "create_engine_for", "create_sync_sqlite_engine"]
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -59,6 +60,23 @@ def create_engine_for(url: str, *, immediate: bool = False, **options: Any) -> A
     if parsed.get_backend_name() == "mysql":
         options.setdefault("pool_recycle", 3600)
     return create_async_engine(url, **options)
+
+
+def create_sync_sqlite_engine(url: str, *, immediate: bool = False) -> sa.Engine:
+    """A synchronous (pysqlite) engine on the SQLite file of ``url``, with the pragmas and
+    ``immediate`` transactions of :func:`create_engine_for`.
+
+    For work that runs a whole transaction in one worker thread (each statement through
+    aiosqlite is a round trip between threads); its connections may move between threads
+    but are used by one at a time (the pool's).
+    """
+    parsed = make_url(url).set(drivername="sqlite+pysqlite")
+    engine = sa.create_engine(parsed, connect_args={"check_same_thread": False})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    if immediate:
+        event.listen(engine, "connect", _sqlite_manual_transactions)
+        event.listen(engine, "begin", _sqlite_begin_immediate)
+    return engine
 
 
 @dataclasses.dataclass

@@ -96,7 +96,7 @@ async def set_allocations_for_consumer(svc: Placement, request: Request) -> Resp
     consumer = _consumer_uuid(request)
     ver = version(request)
     claim = claim_from_body(consumer, await read_json(request, put_schema(ver)), ver)
-    await svc.write(lambda conn: allocations.replace(conn, [claim]))
+    await svc.claims.submit([claim])
     return empty_response(204)
 
 
@@ -106,7 +106,7 @@ async def set_allocations(svc: Placement, request: Request) -> Response:
     ver = version(request)
     body = await read_json(request, post_schema(ver))
     claims = [claim_from_body(consumer, data, ver) for consumer, data in body.items()]
-    await svc.write(lambda conn: allocations.replace(conn, claims))
+    await svc.claims.submit(claims)
     return empty_response(204)
 
 

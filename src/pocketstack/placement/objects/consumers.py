@@ -3,17 +3,19 @@
 A consumer row exists while the consumer has allocations; its ``generation`` (1.28) is a
 compare-and-swap on the whole set of its allocations. Projects, users and consumer types are
 created on first sight; a racing insert of the same name fails the transaction on the unique
-constraint, and :meth:`Placement.write` runs it again (it then finds the row).
+constraint, and the claim's transaction runs again (it then finds the row).
+
+The writes here are synchronous (a :class:`sqlalchemy.Connection`): they are part of a claim
+(:mod:`.claims`), which runs as one synchronous function inside its transaction.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pocketstack.placement.db import models as m
 from pocketstack.placement.objects.errors import ConcurrentUpdate
@@ -28,7 +30,6 @@ __all__ = [
     "OwnerKey",
     "check_generation",
     "delete",
-    "get_many",
     "insert",
     "owner_ids",
     "owner_names",
@@ -40,9 +41,6 @@ INCOMPLETE = "00000000-0000-0000-0000-000000000000"
 UNKNOWN_TYPE = "unknown"  # what a consumer without a type is called (1.38)
 
 _c = m.consumers
-_GET_MANY = sa.select(
-    _c.c.id, _c.c.uuid, _c.c.generation, _c.c.project_id, _c.c.user_id, _c.c.consumer_type_id
-).where(_c.c.uuid.in_(sa.bindparam("uuids", expanding=True)))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -62,23 +60,6 @@ class Owner:
     project_id: int
     user_id: int
     consumer_type_id: int | None
-
-
-async def get_many(conn: AsyncConnection, uuids: Collection[str]) -> dict[str, Consumer]:
-    if not uuids:
-        return {}
-    rows = await conn.execute(_GET_MANY, {"uuids": list(set(uuids))})
-    return {
-        r.uuid: Consumer(
-            int(r.id),
-            r.uuid,
-            int(r.generation),
-            int(r.project_id),
-            int(r.user_id),
-            r.consumer_type_id,
-        )
-        for r in rows
-    }
 
 
 def check_generation(uuid: str, existing: Consumer | None, given: int | None) -> None:
@@ -119,8 +100,8 @@ def owner_names(keys: Iterable[OwnerKey]) -> dict[str, list[str]]:
     }
 
 
-async def owner_ids(
-    conn: AsyncConnection, keys: Iterable[OwnerKey], known: Mapping[str, Mapping[str, int]]
+def owner_ids(
+    conn: sa.Connection, keys: Iterable[OwnerKey], known: Mapping[str, Mapping[str, int]]
 ) -> dict[OwnerKey, Owner]:
     """Internal ids for ``(project, user, type)`` names: ``known`` holds what the lookup
     found (kind -> name -> id); the rest is created here."""
@@ -130,7 +111,7 @@ async def owner_ids(
         table, column = _NAMED[kind]
         for name in names:
             if name not in found[kind]:
-                result = await conn.execute(table.insert().values({column: name}))
+                result = conn.execute(table.insert().values({column: name}))
                 key = result.inserted_primary_key
                 assert key is not None
                 found[kind][name] = int(key[0])
@@ -142,12 +123,12 @@ async def owner_ids(
     }
 
 
-async def insert(conn: AsyncConnection, rows: list[tuple[str, Owner]]) -> None:
+def insert(conn: sa.Connection, rows: list[tuple[str, Owner]]) -> None:
     """New consumers (generation 1: created and given their first allocations)."""
     if not rows:
         return
     stamp = now()
-    await conn.execute(
+    conn.execute(
         _c.insert(),
         [
             {
@@ -164,7 +145,7 @@ async def insert(conn: AsyncConnection, rows: list[tuple[str, Owner]]) -> None:
     )
 
 
-async def update(conn: AsyncConnection, consumer: Consumer, owner: Owner) -> None:
+def update(conn: sa.Connection, consumer: Consumer, owner: Owner) -> None:
     """Bump the generation (a CAS on the one read) and take the project/user/type sent."""
     values: dict[str, Any] = {
         "generation": consumer.generation + 1,
@@ -174,7 +155,7 @@ async def update(conn: AsyncConnection, consumer: Consumer, owner: Owner) -> Non
     }
     if owner.consumer_type_id is not None:
         values["consumer_type_id"] = owner.consumer_type_id
-    result = await conn.execute(
+    result = conn.execute(
         _c.update()
         .where(_c.c.id == consumer.id, _c.c.generation == consumer.generation)
         .values(values)
@@ -183,9 +164,9 @@ async def update(conn: AsyncConnection, consumer: Consumer, owner: Owner) -> Non
         raise _changed()
 
 
-async def delete(conn: AsyncConnection, consumer: Consumer) -> None:
+def delete(conn: sa.Connection, consumer: Consumer) -> None:
     """A consumer left without allocations goes (CAS on the generation read)."""
-    result = await conn.execute(
+    result = conn.execute(
         _c.delete().where(_c.c.id == consumer.id, _c.c.generation == consumer.generation)
     )
     if result.rowcount != 1:

@@ -22,6 +22,7 @@ from pocketstack.placement.objects.errors import BadRequest, ConcurrentUpdate, N
 
 __all__ = [
     "bump_generation",
+    "change_rows",
     "now",
     "provider_by_uuid",
     "record_change",
@@ -44,10 +45,15 @@ async def provider_by_uuid(conn: AsyncConnection, uuid: str) -> Any:
     return row
 
 
+def change_rows(provider_ids: Iterable[int | None]) -> list[dict[str, Any]]:
+    """The change-log rows (``m.provider_changes``) saying these providers changed now."""
+    stamp = time.time()
+    return [{"resource_provider_id": pid, "changed_at": stamp} for pid in provider_ids]
+
+
 async def record_change(conn: AsyncConnection, provider_ids: Iterable[int | None]) -> None:
     """Append providers to the change log (``None``: something global changed)."""
-    stamp = time.time()
-    rows = [{"resource_provider_id": pid, "changed_at": stamp} for pid in provider_ids]
+    rows = change_rows(provider_ids)
     if rows:
         await conn.execute(m.provider_changes.insert(), rows)
 
