@@ -30,6 +30,8 @@ __all__ = [
     "Install",
     "deploy",
     "ensure_placement",
+    "free_port",
+    "log_tail",
     "start_server",
     "stop_server",
     "wait_up",
@@ -125,7 +127,7 @@ def ensure_placement(venv: Path = VENV) -> Install:
 # -- deployment -----------------------------------------------------------------------------
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -135,7 +137,7 @@ def deploy(install: Install, state: Path, connection: str) -> Deployment:
     """A fresh state folder: placement.conf, gunicorn.conf.py, ``placement-manage db sync``."""
     shutil.rmtree(state, ignore_errors=True)
     state.mkdir(parents=True)
-    port = _free_port()
+    port = free_port()
     (state / "placement.conf").write_text(
         "[DEFAULT]\ndebug = false\n"
         "[api]\nauth_strategy = noauth2\n"
