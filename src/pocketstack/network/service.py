@@ -11,10 +11,10 @@ from contextlib import asynccontextmanager
 from typing import Any, TypeVar
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pocketstack.common.db import create_engine_for
+from pocketstack.common.db import ReadWrite, create_engine_for, is_transient
 from pocketstack.common.policy import Enforcer
 from pocketstack.common.settings import Settings
 from pocketstack.network.objects.errors import Conflict
@@ -25,25 +25,9 @@ __all__ = ["Network"]
 T = TypeVar("T")
 
 WRITE_ATTEMPTS = 10
-_RETRY_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
-_RETRY_MYSQL_ERRORS = frozenset({1205, 1213})  # lock wait timeout, deadlock
-
-
-def _worth_retrying(error: DBAPIError) -> bool:
-    """A conflict with another transaction (not bad input): running again may succeed."""
-    if isinstance(error, IntegrityError):  # a racing insert of the same address or MAC
-        return True
-    orig = error.orig
-    if getattr(orig, "sqlstate", None) in _RETRY_SQLSTATES:
-        return True
-    args = getattr(orig, "args", ())
-    if args and args[0] in _RETRY_MYSQL_ERRORS:
-        return True
-    return "database is locked" in str(orig)
-
 
 @dataclasses.dataclass
-class Network:
+class Network(ReadWrite):
     settings: Settings
     engine: AsyncEngine  # reads
     writer: AsyncEngine  # read-decide-write transactions (BEGIN IMMEDIATE on SQLite)
@@ -74,11 +58,6 @@ class Network:
         await self.writer.dispose()
 
     @asynccontextmanager
-    async def reading(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn:
-            yield conn
-
-    @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncConnection]:
         """One transaction that commits on success and rolls back on any error."""
         async with self.write_lock or contextlib.nullcontext(), self.writer.begin() as conn:
@@ -93,7 +72,7 @@ class Network:
                 async with self.writing() as conn:
                     return await work(conn)
             except DBAPIError as error:
-                if not _worth_retrying(error):
+                if not is_transient(error):
                     raise
                 await asyncio.sleep(random.uniform(0, 0.005 * (attempt + 1)))
         raise Conflict("Another transaction concurrently updated the data. Please retry.")

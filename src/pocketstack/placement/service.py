@@ -12,10 +12,15 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pocketstack.common.db import create_engine_for, create_sync_sqlite_engine
+from pocketstack.common.db import (
+    ReadWrite,
+    create_engine_for,
+    create_sync_sqlite_engine,
+    is_transient,
+)
 from pocketstack.common.policy import Enforcer
 from pocketstack.common.settings import Settings
 from pocketstack.placement.objects.claim_writer import ClaimWriter
@@ -28,25 +33,9 @@ __all__ = ["Placement"]
 T = TypeVar("T")
 
 WRITE_ATTEMPTS = 5
-_RETRY_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
-_RETRY_MYSQL_ERRORS = frozenset({1205, 1213})  # lock wait timeout, deadlock
-
-
-def _worth_retrying(error: DBAPIError) -> bool:
-    """A conflict with another transaction (not bad input): running again may succeed."""
-    if isinstance(error, IntegrityError):  # a racing insert of the same unique row
-        return True
-    orig = error.orig
-    if getattr(orig, "sqlstate", None) in _RETRY_SQLSTATES:
-        return True
-    args = getattr(orig, "args", ())
-    if args and args[0] in _RETRY_MYSQL_ERRORS:
-        return True
-    return "database is locked" in str(orig)
-
 
 @dataclasses.dataclass
-class Placement:
+class Placement(ReadWrite):
     settings: Settings
     engine: AsyncEngine  # reads
     writer: AsyncEngine  # read-decide-write transactions (BEGIN IMMEDIATE on SQLite)
@@ -90,11 +79,6 @@ class Placement:
         if self.sync_writer is not None:
             self.sync_writer.dispose()
         await self.writer.dispose()
-
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn:
-            yield conn
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncConnection]:
@@ -146,7 +130,7 @@ async def _retrying(attempt: Callable[[], Awaitable[T]]) -> T:
         try:
             return await attempt()
         except DBAPIError as error:
-            if not _worth_retrying(error):
+            if not is_transient(error):
                 raise
             await asyncio.sleep(random.uniform(0, 0.005 * (n + 1)))
     raise ConcurrentUpdate("Another thread concurrently updated the data. Please retry your update")

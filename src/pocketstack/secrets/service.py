@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pocketstack.common.db import create_engine_for
+from pocketstack.common.db import ReadWrite, create_engine_for
 from pocketstack.common.policy import Enforcer
 from pocketstack.common.settings import Settings
 from pocketstack.secrets.crypto import PayloadCipher, kek_path
@@ -18,7 +16,7 @@ __all__ = ["KeyManager"]
 
 
 @dataclasses.dataclass
-class KeyManager:
+class KeyManager(ReadWrite):
     settings: Settings
     engine: AsyncEngine  # reads
     writer: AsyncEngine  # read-decide-write transactions (BEGIN IMMEDIATE on SQLite)
@@ -34,17 +32,3 @@ class KeyManager:
             enforcer=Enforcer(RULES),
             cipher=PayloadCipher.load_or_create(kek_path(settings.data_dir)),
         )
-
-    async def close(self) -> None:
-        await self.writer.dispose()
-
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn:
-            yield conn
-
-    @asynccontextmanager
-    async def writing(self) -> AsyncIterator[AsyncConnection]:
-        """One transaction that commits on success and rolls back on any error."""
-        async with self.writer.begin() as conn:
-            yield conn

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy.engine import make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
-from pocketstack.common.db import create_engine_for
+from pocketstack.common.db import ReadWrite, create_engine_for
 from pocketstack.common.policy import Enforcer
 from pocketstack.common.reconcile import ReconcilerRuntime
 from pocketstack.common.settings import Settings
@@ -21,7 +19,7 @@ __all__ = ["VolumeService"]
 
 
 @dataclasses.dataclass
-class VolumeService:
+class VolumeService(ReadWrite):
     settings: Settings
     engine: AsyncEngine  # reads
     writer: AsyncEngine  # status changes (BEGIN IMMEDIATE on SQLite, row locks elsewhere)
@@ -41,21 +39,7 @@ class VolumeService:
         writer = create_engine_for(url, immediate=True, **options)
         return cls(settings, engine, writer, Enforcer(RULES), backend)
 
-    async def close(self) -> None:
-        await self.writer.dispose()
-
     def nudge(self, volume_id: str) -> None:
         """Ask the reconciler to look at ``volume_id`` soon (after the write committed)."""
         if self.runtime is not None:
             self.runtime.nudge(volume_id)
-
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn:
-            yield conn
-
-    @asynccontextmanager
-    async def writing(self) -> AsyncIterator[AsyncConnection]:
-        """One transaction that commits on success and rolls back on any error."""
-        async with self.writer.begin() as conn:
-            yield conn

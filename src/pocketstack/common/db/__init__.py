@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pocketstack.common.db.access import ReadWrite, is_transient
 from pocketstack.common.db.engines import (
     DatabaseRegistry,
     create_engine_for,
@@ -11,9 +12,11 @@ from pocketstack.common.db.migrate import current_revision, downgrade, upgrade
 
 __all__ = [
     "DatabaseRegistry",
+    "ReadWrite",
     "create_engine_for",
     "create_sync_sqlite_engine",
     "current_revision",
     "downgrade",
+    "is_transient",
     "upgrade",
 ]
