@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import os
 import socket
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
 
 import pytest
 
@@ -47,3 +50,46 @@ def postgres_server() -> str:
 def mariadb_server() -> str:
     require_server("MariaDB", "127.0.0.1", 3306)
     return "mysql+aiomysql://root@127.0.0.1:3306"
+
+
+async def _as_admin(server: str, database: str, statement: str) -> None:
+    """One statement outside a transaction (CREATE/DROP DATABASE) as the server's admin."""
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    admin = create_async_engine(f"{server}/{database}", isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(statement))
+    finally:
+        await admin.dispose()
+
+
+@pytest.fixture(
+    params=[
+        "sqlite",
+        pytest.param("postgresql", marks=pytest.mark.postgres),
+        pytest.param("mariadb", marks=pytest.mark.mariadb),
+    ]
+)
+async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
+    """A fresh, empty database on each engine in turn: a SQLite file, or a scratch database
+    created on the real PostgreSQL / MariaDB server and dropped afterwards."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'scratch.sqlite'}"
+        return
+    name = f"ps_test_{uuid.uuid4().hex[:12]}"
+    if request.param == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        await _as_admin(server, "postgres", f'CREATE DATABASE "{name}"')
+        try:
+            yield f"{server}/{name}"
+        finally:
+            await _as_admin(server, "postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    else:
+        server = request.getfixturevalue("mariadb_server")
+        await _as_admin(server, "mysql", f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+        try:
+            yield f"{server}/{name}?charset=utf8mb4"
+        finally:
+            await _as_admin(server, "mysql", f"DROP DATABASE IF EXISTS `{name}`")

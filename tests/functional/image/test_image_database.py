@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,7 +13,7 @@ import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pocketstack.common.db import DatabaseRegistry, downgrade, upgrade
 from pocketstack.image.db import MIGRATIONS
@@ -24,43 +23,13 @@ from pocketstack.image.objects.image_list import ImageQuery
 from pocketstack.image.objects.images import Image, Viewer
 
 
-async def _admin(url: str, statement: str) -> None:
-    engine = create_async_engine(url, isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(sa.text(statement))
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgresql", marks=pytest.mark.postgres),
-        pytest.param("mariadb", marks=pytest.mark.mariadb),
-    ]
-)
-async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    name = f"ps_image_{uuid.uuid4().hex[:10]}"
-    if request.param == "sqlite":
-        url, cleanup = f"sqlite+aiosqlite:///{tmp_path / 'image.sqlite'}", None
-    elif request.param == "postgresql":
-        server = request.getfixturevalue("postgres_server")
-        await _admin(f"{server}/postgres", f'CREATE DATABASE "{name}"')
-        url = f"{server}/{name}"
-        cleanup = (f"{server}/postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        server = request.getfixturevalue("mariadb_server")
-        await _admin(f"{server}/mysql", f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        url = f"{server}/{name}?charset=utf8mb4"
-        cleanup = (f"{server}/mysql", f"DROP DATABASE IF EXISTS `{name}`")
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     registry = DatabaseRegistry()
     try:
-        yield registry.add("image", url)
+        yield registry.add("image", database_url)
     finally:
         await registry.dispose()
-        if cleanup is not None:
-            await _admin(*cleanup)
 
 
 async def test_history_matches_the_models_both_ways(engine: AsyncEngine) -> None:

@@ -13,14 +13,11 @@ from __future__ import annotations
 import asyncio
 import collections
 import ipaddress
-import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from pocketstack.allinone import open_cloud
 from pocketstack.common.settings import Settings, load_settings
@@ -32,55 +29,18 @@ POOL = ("10.0.0.10", "10.0.0.159")  # 150 addresses
 POOL_SIZE = 150
 
 
-async def _run_admin(server: str, admin_database: str, statement: str) -> None:
-    """One statement outside a transaction (CREATE/DROP DATABASE) as the server's admin."""
-    admin = create_async_engine(f"{server}/{admin_database}", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(statement))
-    finally:
-        await admin.dispose()
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgresql", marks=pytest.mark.postgres),
-        pytest.param("mariadb", marks=pytest.mark.mariadb),
-    ]
-)
-async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Settings]:
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
     """The cloud's settings, with the network service on a fresh database of the kind."""
-
-    def configured(url: str) -> Settings:
-        return load_settings(
-            tmp_path,
-            env={},
-            overrides={
-                "database": {"network": url},
-                "identity": {"password_hash_rounds": 4},
-                "api": {"log_requests": False},
-            },
-        )
-
-    if request.param == "sqlite":
-        yield configured(f"sqlite+aiosqlite:///{tmp_path / 'network.sqlite'}")
-        return
-    name = f"ps_test_{uuid.uuid4().hex[:12]}"
-    if request.param == "postgresql":
-        server = request.getfixturevalue("postgres_server")
-        await _run_admin(server, "postgres", f'CREATE DATABASE "{name}"')
-        try:
-            yield configured(f"{server}/{name}")
-        finally:
-            await _run_admin(server, "postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        server = request.getfixturevalue("mariadb_server")
-        await _run_admin(server, "mysql", f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        try:
-            yield configured(f"{server}/{name}?charset=utf8mb4")
-        finally:
-            await _run_admin(server, "mysql", f"DROP DATABASE IF EXISTS `{name}`")
+    return load_settings(
+        tmp_path,
+        env={},
+        overrides={
+            "database": {"network": database_url},
+            "identity": {"password_hash_rounds": 4},
+            "api": {"log_requests": False},
+        },
+    )
 
 
 async def _admin_token(client: httpx.AsyncClient, password: str) -> str:

@@ -4,9 +4,7 @@ unique key on fixed IPs holds."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -14,51 +12,20 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pocketstack.common.db import DatabaseRegistry, current_revision, downgrade, upgrade
 from pocketstack.network.db import MIGRATIONS
 from pocketstack.network.db import models as m
 
 
-async def _run_admin(server: str, admin_database: str, statement: str) -> None:
-    admin = create_async_engine(f"{server}/{admin_database}", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(statement))
-    finally:
-        await admin.dispose()
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgresql", marks=pytest.mark.postgres),
-        pytest.param("mariadb", marks=pytest.mark.mariadb),
-    ]
-)
-async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     registry = DatabaseRegistry()
-    name = f"ps_test_{uuid.uuid4().hex[:12]}"
-    if request.param == "sqlite":
-        url = f"sqlite+aiosqlite:///{tmp_path / 'network.sqlite'}"
-        drop = None
-    elif request.param == "postgresql":
-        server = request.getfixturevalue("postgres_server")
-        await _run_admin(server, "postgres", f'CREATE DATABASE "{name}"')
-        url = f"{server}/{name}"
-        drop = (server, "postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        server = request.getfixturevalue("mariadb_server")
-        await _run_admin(server, "mysql", f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        url = f"{server}/{name}?charset=utf8mb4"
-        drop = (server, "mysql", f"DROP DATABASE IF EXISTS `{name}`")
     try:
-        yield registry.add("network", url)
+        yield registry.add("network", database_url)
     finally:
         await registry.dispose()
-        if drop is not None:
-            await _run_admin(*drop)
 
 
 async def _tables(engine: AsyncEngine) -> set[str]:

@@ -21,7 +21,6 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from pocketstack.allinone import Cloud, open_cloud
 from pocketstack.common.settings import load_settings
@@ -34,50 +33,20 @@ from pocketstack.placement.objects.errors import BadRequest, ConcurrentUpdate, C
 VERSION = {"OpenStack-API-Version": "placement 1.39"}
 
 
-async def _admin(server: str, database: str, statement: str) -> None:
-    engine = create_async_engine(f"{server}/{database}", isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(sa.text(statement))
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgresql", marks=pytest.mark.postgres),
-        pytest.param("mariadb", marks=pytest.mark.mariadb),
-    ]
-)
-async def cloud(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Cloud]:
-    """An all-in-one cloud with placement on a fresh database of the parameter's kind."""
-    name = f"ps_test_{uuid.uuid4().hex[:12]}"
-    if request.param == "sqlite":
-        url, server, drop = f"sqlite+aiosqlite:///{tmp_path / 'placement.sqlite'}", "", ""
-    elif request.param == "postgresql":
-        server = request.getfixturevalue("postgres_server")
-        await _admin(server, "postgres", f'CREATE DATABASE "{name}"')
-        url, drop = f"{server}/{name}", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'
-    else:
-        server = request.getfixturevalue("mariadb_server")
-        await _admin(server, "mysql", f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        url, drop = f"{server}/{name}?charset=utf8mb4", f"DROP DATABASE IF EXISTS `{name}`"
+@pytest.fixture
+async def cloud(database_url: str, tmp_path: Path) -> AsyncIterator[Cloud]:
+    """An all-in-one cloud with placement on a fresh database of each kind in turn."""
     settings = load_settings(
         tmp_path,
         env={},
         overrides={
-            "database": {"placement": url},
+            "database": {"placement": database_url},
             "identity": {"password_hash_rounds": 4},
             "api": {"log_requests": False},
         },
     )
-    try:
-        async with open_cloud(settings) as opened:
-            yield opened
-    finally:
-        if drop:
-            await _admin(server, "postgres" if request.param == "postgresql" else "mysql", drop)
+    async with open_cloud(settings) as opened:
+        yield opened
 
 
 @pytest.fixture

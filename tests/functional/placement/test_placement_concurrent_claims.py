@@ -13,14 +13,12 @@ import asyncio
 import collections
 import socket
 import uuid
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import httpx
 import pytest
 import sqlalchemy as sa
 import uvicorn
-from sqlalchemy.ext.asyncio import create_async_engine
 
 from pocketstack.allinone import Cloud, CloudApp, open_cloud
 from pocketstack.common.settings import Settings, load_settings
@@ -30,55 +28,18 @@ CLAIMS = 50
 VERSION = {"OpenStack-API-Version": "placement 1.39"}
 
 
-async def _run_admin(server: str, admin_database: str, statement: str) -> None:
-    """One statement outside a transaction (CREATE/DROP DATABASE) as the server's admin."""
-    admin = create_async_engine(f"{server}/{admin_database}", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(statement))
-    finally:
-        await admin.dispose()
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgresql", marks=pytest.mark.postgres),
-        pytest.param("mariadb", marks=pytest.mark.mariadb),
-    ]
-)
-async def settings(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Settings]:
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
     """The cloud's settings, with placement on a fresh database of the parameter's kind."""
-
-    def configured(url: str) -> Settings:
-        return load_settings(
-            tmp_path,
-            env={},
-            overrides={
-                "database": {"placement": url},
-                "identity": {"password_hash_rounds": 4},
-                "api": {"log_requests": False},
-            },
-        )
-
-    if request.param == "sqlite":
-        yield configured(f"sqlite+aiosqlite:///{tmp_path / 'placement.sqlite'}")
-        return
-    name = f"ps_test_{uuid.uuid4().hex[:12]}"
-    if request.param == "postgresql":
-        server = request.getfixturevalue("postgres_server")
-        await _run_admin(server, "postgres", f'CREATE DATABASE "{name}"')
-        try:
-            yield configured(f"{server}/{name}")
-        finally:
-            await _run_admin(server, "postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        server = request.getfixturevalue("mariadb_server")
-        await _run_admin(server, "mysql", f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        try:
-            yield configured(f"{server}/{name}?charset=utf8mb4")
-        finally:
-            await _run_admin(server, "mysql", f"DROP DATABASE IF EXISTS `{name}`")
+    return load_settings(
+        tmp_path,
+        env={},
+        overrides={
+            "database": {"placement": database_url},
+            "identity": {"password_hash_rounds": 4},
+            "api": {"log_requests": False},
+        },
+    )
 
 
 async def _admin_token(client: httpx.AsyncClient, password: str) -> str:
