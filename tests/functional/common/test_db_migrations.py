@@ -8,7 +8,6 @@ history must run up again on the emptied database.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pocketstack.common.db import DatabaseRegistry, current_revision, downgrade, upgrade
 from pocketstack.identity.db import MIGRATIONS
@@ -35,46 +34,6 @@ def head_revision() -> str:
     head = ScriptDirectory.from_config(config).get_current_head()
     assert head is not None
     return head
-
-
-async def run_admin(server: str, admin_database: str, statement: str) -> None:
-    """Run one statement outside a transaction (CREATE/DROP DATABASE) as the server admin."""
-    admin = create_async_engine(f"{server}/{admin_database}", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(sa.text(statement))
-    finally:
-        await admin.dispose()
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgresql", marks=pytest.mark.postgres),
-        pytest.param("mariadb", marks=pytest.mark.mariadb),
-    ]
-)
-async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[str]:
-    """A URL to a fresh, empty database on the backend named by the parameter."""
-    if request.param == "sqlite":
-        # A directory that does not exist yet: the engine layer must create it.
-        yield f"sqlite+aiosqlite:///{tmp_path / 'db' / 'identity.sqlite'}"
-        return
-    name = f"ps_test_{uuid.uuid4().hex[:12]}"
-    if request.param == "postgresql":
-        server = request.getfixturevalue("postgres_server")
-        await run_admin(server, "postgres", f'CREATE DATABASE "{name}"')
-        try:
-            yield f"{server}/{name}"
-        finally:
-            await run_admin(server, "postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        server = request.getfixturevalue("mariadb_server")
-        await run_admin(server, "mysql", f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        try:
-            yield f"{server}/{name}?charset=utf8mb4"
-        finally:
-            await run_admin(server, "mysql", f"DROP DATABASE IF EXISTS `{name}`")
 
 
 @pytest.fixture

@@ -10,16 +10,14 @@ from __future__ import annotations
 
 import asyncio
 import os
-import uuid
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from pocketstack.common.db import DatabaseRegistry, downgrade, upgrade
 from pocketstack.secrets.crypto import PayloadCipher
@@ -34,48 +32,16 @@ from pocketstack.secrets.objects.secrets import NewSecret, SecretFilters
 PROJECT = "p1"
 
 
-async def _admin(server: str, database: str, statement: str) -> None:
-    engine = create_async_engine(f"{server}/{database}", isolation_level="AUTOCOMMIT")
-    try:
-        async with engine.connect() as conn:
-            await conn.execute(sa.text(statement))
-    finally:
-        await engine.dispose()
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param("postgresql", marks=pytest.mark.postgres),
-        pytest.param("mariadb", marks=pytest.mark.mariadb),
-    ]
-)
-async def engine(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[AsyncEngine]:
-    """A migrated, empty database on the backend named by the parameter."""
-    name = f"ps_km_{uuid.uuid4().hex[:10]}"
-    if request.param == "sqlite":
-        url, drop = f"sqlite+aiosqlite:///{tmp_path / 'secrets.sqlite'}", None
-    elif request.param == "postgresql":
-        server = request.getfixturevalue("postgres_server")
-        await _admin(server, "postgres", f'CREATE DATABASE "{name}"')
-        url = f"{server}/{name}"
-        drop = (server, "postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    else:
-        server = request.getfixturevalue("mariadb_server")
-        await _admin(server, "mysql", f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
-        url, drop = (
-            f"{server}/{name}?charset=utf8mb4",
-            (server, "mysql", f"DROP DATABASE IF EXISTS `{name}`"),
-        )
+@pytest.fixture
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    """A migrated, empty database on each engine in turn."""
     registry = DatabaseRegistry()
     try:
-        engine = registry.add("secrets", url)
+        engine = registry.add("secrets", database_url)
         await upgrade(engine, MIGRATIONS)
         yield engine
     finally:
         await registry.dispose()
-        if drop is not None:
-            await _admin(*drop)
 
 
 def _new(name: str, payload: Payload | None = None) -> NewSecret:
