@@ -18,25 +18,23 @@ installs Keystone, 35 s to a minute; later runs reuse the venv, about 20 s).
 from __future__ import annotations
 
 import argparse
-import contextlib
 import grp
 import os
 import pwd
 import re
 import secrets
 import shutil
-import signal
-import socket
 import sqlite3
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+import peer_venv as peer
 
 KEYSTONE_REQUIREMENT = "keystone"  # the newest release that installs on this Python
 SERVER_REQUIREMENT = "gunicorn"
@@ -82,58 +80,20 @@ class Deployment:
 # -- installation ---------------------------------------------------------------------------
 
 
-def _check_install(venv: Path) -> Install | None:
-    python = venv / "bin" / "python"
-    if not python.exists():
-        return None
-    result = subprocess.run(
-        [str(python), "-W", "ignore", "-c", CHECK], capture_output=True, text=True, timeout=120
-    )
-    if result.returncode != 0:
-        return None
-    keystone, gunicorn = result.stdout.split()[-2:]
-    return Install(venv, keystone, gunicorn)
-
-
-def _run_or_raise(cmd: list[str], what: str, timeout: float) -> None:
-    try:
-        result = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
-        raise RuntimeError(f"{what}: timed out after {timeout:.0f} s") from exc
-    if result.returncode != 0:
-        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
-        raise RuntimeError(f"{what} failed (exit {result.returncode}):\n{tail}")
-
-
 def ensure_keystone(workdir: Path) -> Install:
     """The venv with Keystone and gunicorn, created and installed from PyPI when missing."""
     venv = workdir / "keystone-venv"
-    found = _check_install(venv)
-    if found is not None:
-        return found
-    shutil.rmtree(venv, ignore_errors=True)
-    python3 = shutil.which("python3") or sys.executable
-    _run_or_raise([python3, "-m", "venv", str(venv)], "creating the Keystone venv", 120)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-    _run_or_raise(
-        [*pip, KEYSTONE_REQUIREMENT, SERVER_REQUIREMENT],
-        f"pip install {KEYSTONE_REQUIREMENT} {SERVER_REQUIREMENT} (is PyPI reachable, "
-        "and does a Keystone release support this Python?)",
-        PIP_TIMEOUT_S,
+    keystone, gunicorn = peer.ensure_venv(
+        venv,
+        [KEYSTONE_REQUIREMENT, SERVER_REQUIREMENT],
+        CHECK,
+        what="Keystone",
+        pip_timeout=PIP_TIMEOUT_S,
     )
-    found = _check_install(venv)
-    if found is None:
-        raise RuntimeError(f"Keystone installed in {venv} but `keystone.server.wsgi` won't import")
-    return found
+    return Install(venv, keystone, gunicorn)
 
 
 # -- deployment -----------------------------------------------------------------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _write_config(state: Path) -> Path:
@@ -181,7 +141,7 @@ def deploy(install: Install, workdir: Path) -> Deployment:
     shutil.rmtree(state, ignore_errors=True)
     state.mkdir(parents=True)
     conf = _write_config(state)
-    port = _free_port()
+    port = peer.free_port()
     password = secrets.token_urlsafe(16)
     owner = [
         "--keystone-user",
@@ -205,7 +165,7 @@ def deploy(install: Install, workdir: Path) -> Deployment:
         ],
     ]
     for step in steps:
-        _run_or_raise([*manage, *step], f"keystone-manage {step[0]}", 180)
+        peer.run_or_raise([*manage, *step], f"keystone-manage {step[0]}", 180)
     _write_gunicorn_config(state, port)
     return Deployment(state, conf, port, password, _bcrypt_rounds(state / "keystone.db"))
 
@@ -214,53 +174,21 @@ def deploy(install: Install, workdir: Path) -> Deployment:
 
 
 def start_server(install: Install, dep: Deployment) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "GUNICORN_"))}
-    env["OS_KEYSTONE_CONFIG_FILES"] = str(dep.conf)
-    env["PYTHONWARNINGS"] = "ignore"
-    with (dep.state / "server.log").open("wb") as log:
-        return subprocess.Popen(
-            [str(install.bin("gunicorn"))],
-            cwd=dep.state,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-
-
-def _log_tail(dep: Deployment, lines: int = 15) -> str:
-    path = dep.state / "server.log"
-    text = path.read_text(errors="replace") if path.exists() else ""
-    return "\n".join(text.splitlines()[-lines:])
+    return peer.start_gunicorn(install.venv, dep.state, {"OS_KEYSTONE_CONFIG_FILES": str(dep.conf)})
 
 
 def wait_up(proc: subprocess.Popen[bytes], dep: Deployment) -> float:
     """Seconds until ``GET /v3`` answers 200 (bounded by START_TIMEOUT_S)."""
-    started = time.monotonic()
-    while time.monotonic() - started < START_TIMEOUT_S:
-        if proc.poll() is not None:
-            raise RuntimeError(f"Keystone exited ({proc.returncode}):\n{_log_tail(dep)}")
-        try:
-            if httpx.get(f"{dep.base}/v3", timeout=2.0).status_code == 200:
-                return time.monotonic() - started
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.1)
-    raise RuntimeError(f"Keystone did not answer in {START_TIMEOUT_S:.0f} s:\n{_log_tail(dep)}")
+    return peer.wait_until(
+        proc,
+        dep.state,
+        "Keystone",
+        lambda: httpx.get(f"{dep.base}/v3", timeout=2.0).status_code == 200,
+        START_TIMEOUT_S,
+    )
 
 
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    if proc.poll() is None:
-        proc.terminate()  # gunicorn's master stops its workers on SIGTERM
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-    # Any worker left behind is in the session (process group) we started.
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
+stop_server = peer.stop_server
 
 
 def _server_pids(master: int) -> list[int]:

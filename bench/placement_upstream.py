@@ -11,18 +11,15 @@ database made by ``placement-manage db sync``; the server is gunicorn with gthre
 
 from __future__ import annotations
 
-import contextlib
 import os
 import shutil
-import signal
-import socket
 import subprocess
-import sys
-import time
 from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+
+import peer_venv as peer
 
 __all__ = [
     "VENV",
@@ -79,58 +76,18 @@ class Deployment:
 # -- installation ---------------------------------------------------------------------------
 
 
-def _check_install(venv: Path) -> Install | None:
-    python = venv / "bin" / "python"
-    if not python.exists():
-        return None
-    result = subprocess.run(
-        [str(python), "-W", "ignore", "-c", CHECK], capture_output=True, text=True, timeout=120
-    )
-    if result.returncode != 0:
-        return None
-    placement, gunicorn = result.stdout.split()[-2:]
-    return Install(venv, placement, gunicorn)
-
-
-def _run_or_raise(cmd: list[str], what: str, timeout: float, cwd: Path | None = None) -> None:
-    try:
-        result = subprocess.run(
-            cmd, capture_output=True, text=True, timeout=timeout, cwd=cwd, check=False
-        )
-    except subprocess.TimeoutExpired as exc:
-        raise RuntimeError(f"{what}: timed out after {timeout:.0f} s") from exc
-    if result.returncode != 0:
-        tail = "\n".join((result.stderr or result.stdout).strip().splitlines()[-15:])
-        raise RuntimeError(f"{what} failed (exit {result.returncode}):\n{tail}")
-
-
 def ensure_placement(venv: Path = VENV) -> Install:
     """The venv with upstream Placement, created and installed from PyPI when missing."""
-    found = _check_install(venv)
-    if found is not None:
-        return found
-    shutil.rmtree(venv, ignore_errors=True)
-    python3 = shutil.which("python3") or sys.executable
-    _run_or_raise([python3, "-m", "venv", str(venv)], "creating the Placement venv", 120)
-    pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
-    _run_or_raise(
-        [*pip, *REQUIREMENTS],
-        f"pip install {' '.join(REQUIREMENTS)} (is PyPI reachable?)",
-        PIP_TIMEOUT_S,
+    placement, gunicorn = peer.ensure_venv(
+        venv, list(REQUIREMENTS), CHECK, what="Placement", pip_timeout=PIP_TIMEOUT_S
     )
-    found = _check_install(venv)
-    if found is None:
-        raise RuntimeError(f"Placement installed in {venv} but `placement.wsgi` won't import")
-    return found
+    return Install(venv, placement, gunicorn)
 
 
 # -- deployment -----------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+free_port = peer.free_port
 
 
 def deploy(install: Install, state: Path, connection: str) -> Deployment:
@@ -156,7 +113,7 @@ def deploy(install: Install, state: Path, connection: str) -> Deployment:
         "control_socket_disable = True\n"
     )
     manage = [str(install.bin("placement-manage")), "--config-file", str(state / "placement.conf")]
-    _run_or_raise([*manage, "db", "sync"], "placement-manage db sync", 300, cwd=state)
+    peer.run_or_raise([*manage, "db", "sync"], "placement-manage db sync", 300, cwd=state)
     return Deployment(state, port, connection)
 
 
@@ -164,51 +121,23 @@ def deploy(install: Install, state: Path, connection: str) -> Deployment:
 
 
 def start_server(install: Install, dep: Deployment) -> subprocess.Popen[bytes]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "GUNICORN_"))}
-    env["OS_PLACEMENT_CONFIG_DIR"] = str(dep.state)
-    env["PYTHONWARNINGS"] = "ignore"
-    with (dep.state / "server.log").open("wb") as log:
-        return subprocess.Popen(
-            [str(install.bin("gunicorn"))],
-            cwd=dep.state,
-            env=env,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    return peer.start_gunicorn(install.venv, dep.state, {"OS_PLACEMENT_CONFIG_DIR": str(dep.state)})
 
 
 def log_tail(dep: Deployment, lines: int = 15) -> str:
-    path = dep.state / "server.log"
-    text = path.read_text(errors="replace") if path.exists() else ""
-    return "\n".join(text.splitlines()[-lines:])
+    return peer.log_tail(dep.state, lines)
 
 
 def wait_up(proc: subprocess.Popen[bytes], dep: Deployment) -> float:
     """Seconds until an authenticated ``GET /resource_providers`` answers 200 (bounded)."""
-    started = time.monotonic()
-    while time.monotonic() - started < START_TIMEOUT_S:
-        if proc.poll() is not None:
-            raise RuntimeError(f"Placement exited ({proc.returncode}):\n{log_tail(dep)}")
-        with contextlib.suppress(httpx.HTTPError):
-            answer = httpx.get(
-                f"{dep.base}/resource_providers", headers={"X-Auth-Token": "admin"}, timeout=5.0
-            )
-            if answer.status_code == 200:
-                return time.monotonic() - started
-        time.sleep(0.1)
-    raise RuntimeError(f"Placement did not answer in {START_TIMEOUT_S:.0f} s:\n{log_tail(dep)}")
+
+    def ready() -> bool:
+        answer = httpx.get(
+            f"{dep.base}/resource_providers", headers={"X-Auth-Token": "admin"}, timeout=5.0
+        )
+        return answer.status_code == 200
+
+    return peer.wait_until(proc, dep.state, "Placement", ready, START_TIMEOUT_S)
 
 
-def stop_server(proc: subprocess.Popen[bytes]) -> None:
-    """SIGTERM gunicorn's master (it stops its workers), then kill what is left of the group."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
+stop_server = peer.stop_server
