@@ -7,6 +7,7 @@ uvicorn serves, dispatching on path prefixes the way DevStack lays out a single 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import os
@@ -17,15 +18,19 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 from pathlib import Path
 from typing import Protocol
 
+import httpx
 import yaml
 
 from pocketstack.common.asgi import ASGIApp, Receive, Scope, Send, send_json
 from pocketstack.common.catalog import CatalogEntry
+from pocketstack.common.client import Peers
 from pocketstack.common.db import DatabaseRegistry, upgrade
 from pocketstack.common.service import ServiceSpec, build_service_app
 from pocketstack.common.settings import Settings
+from pocketstack.compute import app as compute_app
 from pocketstack.identity import app as identity_app
 from pocketstack.identity.bootstrap import bootstrap
+from pocketstack.identity.client import PasswordTokenSource
 from pocketstack.identity.db import MIGRATIONS as IDENTITY_MIGRATIONS
 from pocketstack.identity.service import Identity
 from pocketstack.image import app as image_app
@@ -56,14 +61,16 @@ class ServiceModule(Protocol):
     def catalog(self, public_url: str) -> list[CatalogEntry]: ...
 
     async def open_service(self, settings: Settings, databases: DatabaseRegistry,
-                           stack: AsyncExitStack) -> tuple[ServiceSpec, object]:
+                           stack: AsyncExitStack, peers: Peers | None = None,
+                           ) -> tuple[ServiceSpec, object]:
         """Migrate its databases and build it; returns its spec and its service object."""
         ...
 
 
 # Every service besides identity, in the order they are mounted and listed in the catalog.
+# Compute comes last: it calls the others (through ``Peers``) as it starts.
 SERVICES: tuple[ServiceModule, ...] = (placement_app, secrets_app, volume_app, image_app,
-                                        network_app)
+                                        network_app, compute_app)
 
 
 @dataclasses.dataclass
@@ -91,6 +98,24 @@ class Cloud:
         await send_json(send, 404, {"error": {"code": 404, "title": "Not Found",
                                                "message": f"No service at {path}."}},
                         {"x-openstack-request-id": f"req-{uuid.uuid4()}"})
+
+
+class LateDispatch:
+    """An ASGI app that waits for the cloud to be assembled, then forwards to it: the
+    in-process transport services call each other through while they start."""
+
+    def __init__(self) -> None:
+        self.target: Dispatcher | None = None
+        self.ready = asyncio.Event()
+
+    def attach(self, target: Dispatcher) -> None:
+        self.target = target
+        self.ready.set()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.ready.wait()
+        assert self.target is not None
+        await self.target.dispatch(scope, receive, send)
 
 
 def write_private(path: Path, text: str) -> None:
@@ -157,9 +182,16 @@ async def open_cloud(settings: Settings) -> AsyncIterator[Cloud]:
         write_client_config(settings, password)
         specs = {identity_app.PATH: identity_app.build_spec(identity)}
         services: dict[str, object] = {identity_app.PATH: identity}
+        late = LateDispatch()
+        transport = httpx.ASGITransport(app=late)
+        tokens = PasswordTokenSource(
+            settings.public_url + identity_app.PATH, settings.identity.admin_username, password,
+            settings.identity.admin_project, transport=transport)
+        stack.push_async_callback(tokens.close)
+        peers = Peers(settings.public_url, tokens, transport)
         for module in SERVICES:
             specs[module.PATH], services[module.PATH] = await module.open_service(
-                settings, databases, stack)
+                settings, databases, stack, peers)
         mounts: list[tuple[str, ASGIApp]] = [
             (path, build_service_app(
                 spec, validator=identity.validator, public_url=settings.public_url,
@@ -167,7 +199,9 @@ async def open_cloud(settings: Settings) -> AsyncIterator[Cloud]:
                 log_requests=settings.api.log_requests))
             for path, spec in specs.items()
         ]
-        yield Cloud(settings, databases, identity, services, mounts, password)
+        cloud = Cloud(settings, databases, identity, services, mounts, password)
+        late.attach(cloud)
+        yield cloud
     finally:
         await stack.aclose()
         await databases.dispose()

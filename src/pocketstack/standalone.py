@@ -15,6 +15,7 @@ import httpx
 
 from pocketstack.allinone import SERVICES, ServiceModule
 from pocketstack.common.asgi import ASGIApp, Receive, Scope, Send, send_json
+from pocketstack.common.client import Peers
 from pocketstack.common.db import DatabaseRegistry
 from pocketstack.common.service import build_service_app
 from pocketstack.common.settings import Settings
@@ -67,7 +68,9 @@ async def open_standalone(settings: Settings, name: str, *,
         client = IdentityClient(auth.identity_url, tokens=tokens, transport=identity_transport)
         stack.push_async_callback(client.close)
         validator = RemoteTokenValidator(client, cache_time=auth.token_cache_time)
-        spec, service = await module.open_service(settings, databases, stack)
+        # The other services: under the cloud's public URL, with this service's token.
+        peers = Peers(settings.public_url, tokens, identity_transport)
+        spec, service = await module.open_service(settings, databases, stack, peers)
         app = build_service_app(spec, validator=validator, public_url=settings.public_url,
                                 body_limit=settings.api.max_request_body_size,
                                 log_requests=settings.api.log_requests)

@@ -7,13 +7,14 @@ come from a :class:`TokenSource`, so a service calls others with its own service
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from typing import Any, Protocol
 
 import httpx
 import orjson
 
-__all__ = ["ServiceClient", "ServiceError", "StaticToken", "TokenSource"]
+__all__ = ["Peers", "ServiceClient", "ServiceError", "StaticToken", "TokenSource"]
 
 
 class TokenSource(Protocol):
@@ -101,3 +102,13 @@ class ServiceClient:
                                    response.headers.get("x-openstack-request-id"))
             return response
         raise AssertionError("unreachable")
+
+
+@dataclasses.dataclass(frozen=True)
+class Peers:
+    """How a service reaches the others: the cloud's public URL (service paths below it),
+    the transport (in-process ASGI all-in-one, the network otherwise) and its own token."""
+
+    base_url: str
+    tokens: TokenSource
+    transport: httpx.AsyncBaseTransport | None = None

@@ -17,6 +17,8 @@ from typing import Any, TypeVar
 __all__ = [
     "ApiSettings",
     "AuthSettings",
+    "CellsSettings",
+    "ComputeSettings",
     "DatabaseSettings",
     "IdentitySettings",
     "ImageSettings",
@@ -57,6 +59,37 @@ class ImageSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class ComputeSettings:
+    """Compute: the cells ``up`` creates, the fake hosts it runs, scheduling and the API."""
+
+    cells: int = 2  # cells besides cell0 created at first start (cell1, cell2, ...)
+    hosts_per_cell: int = 4  # fake hypervisors run in each cell (cellN-host1, ...)
+    host_vcpus: int = 32
+    host_memory_mb: int = 131072
+    host_disk_gb: int = 2048
+    spawn_latency: float = 0.0  # seconds the fake driver takes to spawn
+    power_latency: float = 0.0  # seconds for stop, start, reboot, pause, ...
+    fail_spawn_on: str = ""  # hosts (comma separated) whose spawns fail: failure injection
+    # Empty: in-process buses. amqp://user:pass@host:port/ : RabbitMQ, one vhost per cell
+    # (<prefix>api, <prefix>cell1, ...).
+    transport_url: str = ""
+    vhost_prefix: str = "pocketstack-"
+    max_attempts: int = 3  # [scheduler] max_attempts: the selected host plus alternates
+    max_placement_results: int = 1000  # [scheduler] max_placement_results
+    discover_hosts_interval: float = 5.0  # seconds; <= 0 disables periodic host discovery
+    service_down_time: int = 60  # seconds without a heartbeat before a service is down
+    report_interval: float = 10.0  # seconds between host heartbeats
+    enable_instance_password: bool = True  # [api] enable_instance_password
+    max_limit: int = 1000  # [api] max_limit
+
+
+@dataclasses.dataclass(frozen=True)
+class CellsSettings:
+    timeout: float = 60.0  # seconds a cell has to answer a scatter-gather
+    recheck_interval: float = 30.0  # seconds between probes of a cell marked down
+
+
+@dataclasses.dataclass(frozen=True)
 class AuthSettings:
     """How a service running alone (``pocketstack serve <service>``) reaches identity."""
 
@@ -76,6 +109,10 @@ class DatabaseSettings:
     network: str = ""
     volume: str = ""
     secrets: str = ""
+    compute_api: str = ""
+    # Cell databases: a URL with "{cell}" standing for the cell's name (cell0, cell1...);
+    # empty means a SQLite file per cell in the data dir.
+    compute_cell: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,6 +123,8 @@ class Settings:
     database: DatabaseSettings = dataclasses.field(default_factory=DatabaseSettings)
     auth: AuthSettings = dataclasses.field(default_factory=AuthSettings)
     image: ImageSettings = dataclasses.field(default_factory=ImageSettings)
+    compute: ComputeSettings = dataclasses.field(default_factory=ComputeSettings)
+    cells: CellsSettings = dataclasses.field(default_factory=CellsSettings)
 
     @property
     def public_url(self) -> str:
@@ -98,6 +137,20 @@ class Settings:
         if configured:
             return configured
         return f"sqlite+aiosqlite:///{self.data_dir / 'db' / (name + '.sqlite')}"
+
+    def cell_database_url(self, cell: str) -> str:
+        """The database of the cell named ``cell`` (the default for new cell mappings)."""
+        template = self.database.compute_cell
+        if template:
+            return template.replace("{cell}", cell)
+        return f"sqlite+aiosqlite:///{self.data_dir / 'db' / ('compute_' + cell + '.sqlite')}"
+
+    def cell_transport_url(self, cell: str) -> str:
+        """The bus of the cell named ``cell`` (``api`` for the API-level bus)."""
+        base = self.compute.transport_url
+        if not base:
+            return f"memory://{cell}"
+        return base.rstrip("/") + "/" + self.compute.vhost_prefix + cell
 
     @property
     def keys_dir(self) -> Path:
@@ -152,7 +205,8 @@ def load_settings(
         raw = tomllib.loads(config_file.read_text())
     for section, options in (overrides or {}).items():
         raw.setdefault(section, {}).update(options)
-    unknown = set(raw) - {"api", "identity", "database", "auth", "image"}
+    unknown = set(raw) - {"api", "identity", "database", "auth", "image", "compute",
+                        "cells"}
     if unknown:
         raise ValueError(f"unknown section(s) in {config_file}: {', '.join(sorted(unknown))}")
     return Settings(
@@ -162,4 +216,6 @@ def load_settings(
         database=_build_section(DatabaseSettings, raw.get("database", {}), env, "database"),
         auth=_build_section(AuthSettings, raw.get("auth", {}), env, "auth"),
         image=_build_section(ImageSettings, raw.get("image", {}), env, "image"),
+        compute=_build_section(ComputeSettings, raw.get("compute", {}), env, "compute"),
+        cells=_build_section(CellsSettings, raw.get("cells", {}), env, "cells"),
     )

@@ -6,6 +6,7 @@ import re
 from contextlib import AsyncExitStack
 
 from pocketstack.common.catalog import CatalogEntry
+from pocketstack.common.client import Peers
 from pocketstack.common.db import DatabaseRegistry, upgrade
 from pocketstack.common.errors import format_glance
 from pocketstack.common.service import ServiceSpec
@@ -31,7 +32,8 @@ def is_upload(method: str, path: str) -> bool:
 
 
 async def open_service(
-    settings: Settings, databases: DatabaseRegistry, stack: AsyncExitStack
+    settings: Settings, databases: DatabaseRegistry, stack: AsyncExitStack,
+    peers: Peers | None = None,
 ) -> tuple[ServiceSpec, ImageService]:
     engine = databases.add("image", settings.database_url("image"))
     await upgrade(engine, MIGRATIONS)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 
 from pocketstack.common.catalog import CatalogEntry
+from pocketstack.common.client import Peers
 from pocketstack.common.db import DatabaseRegistry, upgrade
 from pocketstack.common.errors import format_neutron
 from pocketstack.common.service import ServiceSpec
@@ -26,7 +27,8 @@ def catalog(public_url: str) -> list[CatalogEntry]:
 
 
 async def open_service(
-    settings: Settings, databases: DatabaseRegistry, stack: AsyncExitStack
+    settings: Settings, databases: DatabaseRegistry, stack: AsyncExitStack,
+    peers: Peers | None = None,
 ) -> tuple[ServiceSpec, Network]:
     """Migrate the network database and build the service."""
     engine = databases.add("network", settings.database_url("network"))

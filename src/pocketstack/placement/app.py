@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 
 from pocketstack.common.catalog import CatalogEntry
+from pocketstack.common.client import Peers
 from pocketstack.common.db import DatabaseRegistry, upgrade
 from pocketstack.common.errors import format_placement
 from pocketstack.common.service import ServiceSpec
@@ -25,7 +26,8 @@ def catalog(public_url: str) -> list[CatalogEntry]:
 
 
 async def open_service(settings: Settings, databases: DatabaseRegistry,
-                       stack: AsyncExitStack) -> tuple[ServiceSpec, Placement]:
+                       stack: AsyncExitStack, peers: Peers | None = None,
+                       ) -> tuple[ServiceSpec, Placement]:
     """Migrate, seed the standard classes and traits, build the service, start its claim
     writer; ``stack`` stops them."""
     engine = databases.add("placement", settings.database_url("placement"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 
 from pocketstack.common.catalog import CatalogEntry
+from pocketstack.common.client import Peers
 from pocketstack.common.db import DatabaseRegistry, upgrade
 from pocketstack.common.errors import format_barbican
 from pocketstack.common.service import ServiceSpec
@@ -23,7 +24,8 @@ def catalog(public_url: str) -> list[CatalogEntry]:
 
 
 async def open_service(
-    settings: Settings, databases: DatabaseRegistry, stack: AsyncExitStack
+    settings: Settings, databases: DatabaseRegistry, stack: AsyncExitStack,
+    peers: Peers | None = None,
 ) -> tuple[ServiceSpec, KeyManager]:
     """Migrate, load (or create) the key-encryption key, and build the service."""
     engine = databases.add("secrets", settings.database_url("secrets"))

@@ -10,6 +10,7 @@ from __future__ import annotations
 from contextlib import AsyncExitStack
 
 from pocketstack.common.catalog import CatalogEntry
+from pocketstack.common.client import Peers
 from pocketstack.common.db import DatabaseRegistry, upgrade
 from pocketstack.common.errors import format_cinder
 from pocketstack.common.reconcile import ReconcilerRuntime
@@ -46,7 +47,8 @@ async def start_reconciler(
 
 
 async def open_service(
-    settings: Settings, databases: DatabaseRegistry, stack: AsyncExitStack
+    settings: Settings, databases: DatabaseRegistry, stack: AsyncExitStack,
+    peers: Peers | None = None,
 ) -> tuple[ServiceSpec, VolumeService]:
     engine = databases.add("volume", settings.database_url("volume"))
     await upgrade(engine, MIGRATIONS)

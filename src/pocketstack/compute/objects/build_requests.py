@@ -1,0 +1,145 @@
+"""The API database's side of a boot: request specs, build requests, instance mappings.
+
+``create_boot`` writes, for every instance of a request, its request spec, its build request
+and its instance mapping (cell NULL) in one API-database transaction, as Nova's API does
+before casting to the super-conductor. The super-conductor then points the mapping at a
+cell and deletes the build request; a build request that vanished means the user deleted
+the server meanwhile.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pocketstack.compute.db.api_models import build_requests, instance_mappings, request_specs
+from pocketstack.compute.objects.instances import now
+
+__all__ = [
+    "BootRecord",
+    "InstanceMapping",
+    "create_boot",
+    "delete_build_request",
+    "get_build_request",
+    "get_mapping",
+    "get_mappings",
+    "get_request_spec",
+    "list_build_requests",
+    "pending_build_uuids",
+    "set_mapping_cell",
+    "set_queued_for_delete",
+]
+
+
+@dataclasses.dataclass(frozen=True)
+class BootRecord:
+    """One instance of a boot request: the instance record (``instances`` columns, JSON
+    form), its block device mappings, its tags and its request spec."""
+
+    instance: dict[str, Any]
+    block_device_mappings: list[dict[str, Any]]
+    tags: list[str]
+    request_spec: dict[str, Any]
+
+
+@dataclasses.dataclass(frozen=True)
+class InstanceMapping:
+    instance_uuid: str
+    cell_id: int | None
+    project_id: str
+    user_id: str | None
+    queued_for_delete: bool
+    created_at: Any
+
+
+def _mapping(row: sa.RowMapping) -> InstanceMapping:
+    return InstanceMapping(row["instance_uuid"], row["cell_id"], row["project_id"],
+                           row["user_id"], bool(row["queued_for_delete"]), row["created_at"])
+
+
+async def create_boot(conn: AsyncConnection, records: Sequence[BootRecord]) -> None:
+    moment = now()
+    if not records:
+        return
+    await conn.execute(sa.insert(request_specs), [
+        {"instance_uuid": r.instance["uuid"], "spec": r.request_spec, "created_at": moment}
+        for r in records])
+    await conn.execute(sa.insert(build_requests), [
+        {"instance_uuid": r.instance["uuid"], "project_id": r.instance["project_id"],
+         "instance": r.instance, "block_device_mappings": r.block_device_mappings,
+         "tags": r.tags, "created_at": moment} for r in records])
+    await conn.execute(sa.insert(instance_mappings), [
+        {"instance_uuid": r.instance["uuid"], "cell_id": None,
+         "project_id": r.instance["project_id"], "user_id": r.instance["user_id"],
+         "queued_for_delete": False, "created_at": moment} for r in records])
+
+
+async def get_build_request(conn: AsyncConnection, instance_uuid: str) -> dict[str, Any] | None:
+    row = (await conn.execute(sa.select(build_requests).where(
+        build_requests.c.instance_uuid == instance_uuid))).mappings().first()
+    return dict(row) if row is not None else None
+
+
+async def list_build_requests(conn: AsyncConnection,
+                              project_id: str | None = None) -> list[dict[str, Any]]:
+    query = sa.select(build_requests)
+    if project_id is not None:
+        query = query.where(build_requests.c.project_id == project_id)
+    return [dict(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def pending_build_uuids(conn: AsyncConnection) -> list[str]:
+    """Every instance still waiting in a build request (resumed after a restart)."""
+    rows = await conn.execute(sa.select(build_requests.c.instance_uuid)
+                              .order_by(build_requests.c.id))
+    return [row.instance_uuid for row in rows]
+
+
+async def delete_build_request(conn: AsyncConnection, instance_uuid: str) -> bool:
+    """False when it was already gone (the server was deleted meanwhile)."""
+    result = await conn.execute(sa.delete(build_requests).where(
+        build_requests.c.instance_uuid == instance_uuid))
+    return bool(result.rowcount)
+
+
+async def get_request_spec(conn: AsyncConnection, instance_uuid: str) -> dict[str, Any] | None:
+    row = (await conn.execute(sa.select(request_specs.c.spec).where(
+        request_specs.c.instance_uuid == instance_uuid))).first()
+    return dict(row.spec) if row is not None else None
+
+
+async def get_mapping(conn: AsyncConnection, instance_uuid: str) -> InstanceMapping | None:
+    row = (await conn.execute(sa.select(instance_mappings).where(
+        instance_mappings.c.instance_uuid == instance_uuid))).mappings().first()
+    return _mapping(row) if row is not None else None
+
+
+async def get_mappings(conn: AsyncConnection,
+                       instance_uuids: Iterable[str]) -> dict[str, InstanceMapping]:
+    uuids = list(instance_uuids)
+    if not uuids:
+        return {}
+    rows = await conn.execute(sa.select(instance_mappings).where(
+        instance_mappings.c.instance_uuid.in_(uuids)))
+    return {row["instance_uuid"]: _mapping(row) for row in rows.mappings()}
+
+
+async def set_mapping_cell(conn: AsyncConnection, instance_uuid: str, cell_id: int, *,
+                           only_if_unmapped: bool = False) -> bool:
+    query = sa.update(instance_mappings).where(instance_mappings.c.instance_uuid == instance_uuid)
+    if only_if_unmapped:
+        query = query.where(sa.or_(instance_mappings.c.cell_id.is_(None),
+                                   instance_mappings.c.cell_id == cell_id))
+    result = await conn.execute(query.values(cell_id=cell_id, updated_at=now()))
+    return bool(result.rowcount)
+
+
+async def set_queued_for_delete(conn: AsyncConnection, instance_uuid: str,
+                                queued: bool = True) -> None:
+    await conn.execute(sa.update(instance_mappings).where(
+        instance_mappings.c.instance_uuid == instance_uuid).values(
+        queued_for_delete=queued, updated_at=now()))

@@ -1,0 +1,98 @@
+"""Instance actions and their events (``os-instance-actions``), in the instance's cell.
+
+An action is what a request asked (``create``, ``stop``, ``reboot``...), keyed by instance and
+request id; its events are the steps that ran it (``compute_stop_instance``...) with their
+result. A failed event marks its action's message ``Error``, as Nova does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pocketstack.compute.db.cell_models import instance_actions, instance_actions_events
+from pocketstack.compute.objects.instances import now
+
+__all__ = ["finish_event", "get_action", "list_actions", "record_event", "start_action"]
+
+
+async def start_action(conn: AsyncConnection, *, instance_uuid: str, action: str,
+                       request_id: str, user_id: str | None,
+                       project_id: str | None) -> int:
+    """The action's id, created if this request has none for this instance yet."""
+    found = (await conn.execute(sa.select(instance_actions.c.id).where(
+        instance_actions.c.instance_uuid == instance_uuid,
+        instance_actions.c.request_id == request_id))).first()
+    if found is not None:
+        return int(found.id)
+    moment = now()
+    result = await conn.execute(sa.insert(instance_actions).values(
+        action=action, instance_uuid=instance_uuid, request_id=request_id, user_id=user_id,
+        project_id=project_id, start_time=moment, created_at=moment))
+    pk = result.inserted_primary_key
+    assert pk is not None
+    return int(pk[0])
+
+
+async def _action_id(conn: AsyncConnection, instance_uuid: str, request_id: str) -> int | None:
+    found = (await conn.execute(sa.select(instance_actions.c.id).where(
+        instance_actions.c.instance_uuid == instance_uuid,
+        instance_actions.c.request_id == request_id))).first()
+    return None if found is None else int(found.id)
+
+
+async def record_event(conn: AsyncConnection, *, instance_uuid: str, request_id: str,
+                       event: str, host: str | None, result: str | None = None,
+                       details: str | None = None, traceback: str | None = None) -> None:
+    """Start ``event`` (``result`` None), or finish it with ``Success``/``Error``; an event
+    finished without having started is recorded whole. Unknown actions are ignored."""
+    action_id = await _action_id(conn, instance_uuid, request_id)
+    if action_id is None:
+        return
+    moment = now()
+    existing = (await conn.execute(sa.select(instance_actions_events.c.id).where(
+        instance_actions_events.c.action_id == action_id,
+        instance_actions_events.c.event == event))).first()
+    if existing is None:
+        await conn.execute(sa.insert(instance_actions_events).values(
+            action_id=action_id, event=event, result=result, host=host, details=details,
+            traceback=traceback, start_time=moment, created_at=moment,
+            finish_time=moment if result else None))
+    elif result is not None:
+        await conn.execute(sa.update(instance_actions_events).where(
+            instance_actions_events.c.id == existing.id).values(
+            result=result, finish_time=moment, updated_at=moment, details=details,
+            traceback=traceback))
+    if result == "Error":
+        await conn.execute(sa.update(instance_actions).where(
+            instance_actions.c.id == action_id).values(message="Error", updated_at=moment))
+    if result is not None:
+        await conn.execute(sa.update(instance_actions).where(
+            instance_actions.c.id == action_id).values(finish_time=moment, updated_at=moment))
+
+
+finish_event = record_event
+
+
+async def list_actions(conn: AsyncConnection, instance_uuid: str) -> list[dict[str, Any]]:
+    """The instance's actions, newest first."""
+    rows = await conn.execute(
+        sa.select(instance_actions).where(instance_actions.c.instance_uuid == instance_uuid)
+        .order_by(instance_actions.c.created_at.desc(), instance_actions.c.id.desc()))
+    return [dict(row) for row in rows.mappings()]
+
+
+async def get_action(conn: AsyncConnection, instance_uuid: str,
+                     request_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
+    """An action and its events (oldest first), or None."""
+    row = (await conn.execute(sa.select(instance_actions).where(
+        instance_actions.c.instance_uuid == instance_uuid,
+        instance_actions.c.request_id == request_id))).mappings().first()
+    if row is None:
+        return None
+    events = await conn.execute(
+        sa.select(instance_actions_events).where(instance_actions_events.c.action_id == row["id"])
+        .order_by(instance_actions_events.c.id))
+    return dict(row), [dict(e) for e in events.mappings()]

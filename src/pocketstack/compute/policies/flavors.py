@@ -1,0 +1,7 @@
+"""Policy rules for flavors (Nova's names and defaults)."""
+
+from __future__ import annotations
+
+__all__ = ["RULES"]
+
+RULES: dict[str, str] = {}

@@ -1,0 +1,87 @@
+"""The compute API's parts, built once in the lifespan and handed to every handler.
+
+``Compute`` holds the API database (reads on ``engine``, writes on ``writer``), the cell
+registry, the buses, the policy enforcer and the clients of the services compute calls.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from typing import Any
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from pocketstack.common.bus import Bus
+from pocketstack.common.client import Peers
+from pocketstack.common.db import ReadWrite, create_engine_for
+from pocketstack.common.policy import Enforcer
+from pocketstack.common.reconcile import GuardedTasks
+from pocketstack.common.settings import Settings
+from pocketstack.compute.cells import BusHub, CellHandle, CellRegistry
+from pocketstack.compute.policies import RULES
+from pocketstack.image.client import ImageClient
+from pocketstack.network.client import NetworkClient
+from pocketstack.placement.client import PlacementClient
+from pocketstack.volume.client import VolumeClient
+
+__all__ = ["Clients", "Compute"]
+
+log = logging.getLogger("pocketstack.compute")
+
+
+@dataclasses.dataclass
+class Clients:
+    """The services compute calls, each with compute's own token."""
+
+    placement: PlacementClient
+    image: ImageClient
+    network: NetworkClient
+    volume: VolumeClient
+
+    @classmethod
+    def from_peers(cls, peers: Peers) -> Clients:
+        return cls(PlacementClient.from_peers(peers), ImageClient.from_peers(peers),
+                   NetworkClient.from_peers(peers), VolumeClient.from_peers(peers))
+
+    async def close(self) -> None:
+        for client in (self.placement, self.image, self.network, self.volume):
+            await client.close()
+
+
+@dataclasses.dataclass
+class Compute(ReadWrite):
+    settings: Settings
+    engine: AsyncEngine  # API database: reads
+    writer: AsyncEngine  # API database: read-decide-write transactions
+    enforcer: Enforcer
+    cells: CellRegistry
+    buses: BusHub
+    clients: Clients
+    api_bus: Bus
+    tasks: GuardedTasks
+
+    @classmethod
+    async def build(cls, settings: Settings, engine: AsyncEngine, peers: Peers) -> Compute:
+        url = settings.database_url("compute_api")
+        options: dict[str, Any] = {}
+        if make_url(url).get_backend_name() != "sqlite":
+            options["isolation_level"] = "READ COMMITTED"
+        buses = BusHub()
+        api_bus = await buses.get(settings.cell_transport_url("api"))
+        return cls(settings, engine, create_engine_for(url, immediate=True, **options),
+                   Enforcer(RULES), CellRegistry(), buses, Clients.from_peers(peers), api_bus,
+                   GuardedTasks(logger=log))
+
+    async def cell_bus(self, cell: CellHandle) -> Bus:
+        """The started bus of ``cell`` (never cell0's: nothing runs there)."""
+        return await self.buses.get(cell.mapping.transport_url)
+
+    async def close(self) -> None:
+        for task in list(self.tasks):
+            task.cancel()
+        await self.buses.close()
+        await self.clients.close()
+        await self.cells.close()
+        await self.writer.dispose()

@@ -1,0 +1,18 @@
+"""The typed client other services use to call this service.
+
+Its base URL is the cloud's public URL plus ``/placement`` (see ``Peers``).
+"""
+
+from __future__ import annotations
+
+from pocketstack.common.client import Peers, ServiceClient
+
+__all__ = ["PlacementClient"]
+
+PATH = "/placement"
+
+
+class PlacementClient(ServiceClient):
+    @classmethod
+    def from_peers(cls, peers: Peers) -> PlacementClient:
+        return cls(peers.base_url + PATH, tokens=peers.tokens, transport=peers.transport)
