@@ -59,16 +59,16 @@ async def test_register_a_service_in_a_new_region(ks: Keystone) -> None:
 
     response = await ks.post(
         "/v3/services",
-        json={"service": {"type": "compute", "name": "nova", "description": "Compute"}},
+        json={"service": {"type": "shared-file-system", "name": "manila", "description": "Shares"}},
     )
     assert response.status_code == 201, response.text
     service = response.json()["service"]
     assert re.fullmatch(r"[0-9a-f]{32}", service["id"])
     assert service == {
         "id": service["id"],
-        "type": "compute",
-        "name": "nova",
-        "description": "Compute",
+        "type": "shared-file-system",
+        "name": "manila",
+        "description": "Shares",
         "enabled": True,
         "links": {"self": f"{LINK}/services/{service['id']}"},
     }
@@ -80,7 +80,7 @@ async def test_register_a_service_in_a_new_region(ks: Keystone) -> None:
                 "interface": "public",
                 "service_id": service["id"],
                 "region_id": "RegionTwo",
-                "url": "http://compute.example:8774/v2.1",
+                "url": "http://share.example:8786/v2",
             }
         },
     )
@@ -92,7 +92,7 @@ async def test_register_a_service_in_a_new_region(ks: Keystone) -> None:
         "service_id": service["id"],
         "region_id": "RegionTwo",
         "region": "RegionTwo",
-        "url": "http://compute.example:8774/v2.1",
+        "url": "http://share.example:8786/v2",
         "enabled": True,
         "links": {"self": f"{LINK}/endpoints/{endpoint['id']}"},
     }
@@ -104,7 +104,7 @@ async def test_register_a_service_in_a_new_region(ks: Keystone) -> None:
                 "interface": "internal",
                 "service_id": service["id"],
                 "region": "RegionTwo",
-                "url": "http://compute.internal:8774/v2.1",
+                "url": "http://share.internal:8786/v2",
             }
         },
     )
@@ -116,9 +116,9 @@ async def test_register_a_service_in_a_new_region(ks: Keystone) -> None:
         (await ks.get("/v3/auth/catalog")).json()["catalog"],
         (await ks.validate(ks.admin_token)).json()["token"]["catalog"],
     ):
-        compute = _entry(catalog, "compute")
+        compute = _entry(catalog, "shared-file-system")
         assert compute is not None
-        assert compute["name"] == "nova"
+        assert compute["name"] == "manila"
         assert sorted(
             (e["interface"], e["region"], e["region_id"]) for e in compute["endpoints"]
         ) == [("internal", "RegionTwo", "RegionTwo"), ("public", "RegionTwo", "RegionTwo")]
@@ -129,8 +129,8 @@ async def test_register_a_service_in_a_new_region(ks: Keystone) -> None:
     assert [e["id"] for e in listed["endpoints"]] == [endpoint["id"]]
     assert [
         s["name"]
-        for s in (await ks.get("/v3/services", params={"name": "nova"})).json()["services"]
-    ] == ["nova"]
+        for s in (await ks.get("/v3/services", params={"name": "manila"})).json()["services"]
+    ] == ["manila"]
 
 
 async def test_update_and_disable_catalog_entries(ks: Keystone) -> None:

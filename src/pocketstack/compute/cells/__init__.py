@@ -11,6 +11,7 @@ from pocketstack.compute.cells.registry import (
     CellNotFound,
     CellRegistry,
 )
+from pocketstack.compute.cells.scatter import CellResult, scatter_gather
 
 __all__ = [
     "CELL0_NAME",
@@ -20,4 +21,6 @@ __all__ = [
     "CellMapping",
     "CellNotFound",
     "CellRegistry",
+    "CellResult",
+    "scatter_gather",
 ]

@@ -1,0 +1,202 @@
+"""Compute API stories: a fresh all-in-one cloud (cell0 + two cells, two fake hosts each),
+driven in process over HTTP.
+
+``nova`` is a :class:`ComputeClient`: requests go to ``/compute/v2.1`` with the admin's
+project-scoped token (``token=`` for another caller, ``""`` for none) and the microversion
+given per call (``version=LATEST`` by default; ``None`` sends none). ``nova.user(...)`` makes
+a user with a role on a new project; ``nova.wait_for(...)`` polls a server (bounded).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+
+from pocketstack.allinone import Cloud, open_cloud
+from pocketstack.common.settings import load_settings
+from pocketstack.compute.service import Compute
+
+BASE_URL = "http://127.0.0.1:8080"
+LATEST = "2.96"
+WAIT_S = 10.0
+
+_FAULTS = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound",
+           405: "badMethod", 406: "computeFault", 409: "conflictingRequest", 413: "overLimit"}
+
+
+@dataclasses.dataclass(frozen=True)
+class Caller:
+    token: str
+    project_id: str
+    user_id: str
+
+
+class ComputeClient:
+    def __init__(self, cloud: Cloud, client: httpx.AsyncClient, admin: Caller) -> None:
+        self.cloud = cloud
+        self.client = client
+        self.admin = admin
+        self.token = admin.token
+
+    @property
+    def service(self) -> Compute:
+        svc = self.cloud.services["/compute"]
+        assert isinstance(svc, Compute)
+        return svc
+
+    async def request(self, method: str, path: str, *, token: str | None = None,
+                      version: str | None = LATEST, headers: dict[str, str] | None = None,
+                      **kw: Any) -> httpx.Response:
+        """``path`` below ``/compute/v2.1`` (``/servers``...)."""
+        sent = {**(headers or {})}
+        token = self.token if token is None else token
+        if token:
+            sent["X-Auth-Token"] = token
+        if version is not None:
+            sent["OpenStack-API-Version"] = f"compute {version}"
+        return await self.client.request(method, "/compute/v2.1" + path, headers=sent, **kw)
+
+    async def get(self, path: str, **kw: Any) -> httpx.Response:
+        return await self.request("GET", path, **kw)
+
+    async def post(self, path: str, **kw: Any) -> httpx.Response:
+        return await self.request("POST", path, **kw)
+
+    async def put(self, path: str, **kw: Any) -> httpx.Response:
+        return await self.request("PUT", path, **kw)
+
+    async def delete(self, path: str, **kw: Any) -> httpx.Response:
+        return await self.request("DELETE", path, **kw)
+
+    # -- other services, as the CLI would call them -----------------------------------
+
+    async def other(self, method: str, path: str, token: str | None = None,
+                    **kw: Any) -> httpx.Response:
+        """A call to another service of the cloud (``/image/v2/images``...)."""
+        headers = {"X-Auth-Token": self.token if token is None else token}
+        return await self.client.request(method, path, headers=headers, **kw)
+
+    async def image(self, name: str = "cirros") -> str:
+        """An active image (a few bytes uploaded); its id."""
+        made = await self.other("POST", "/image/v2/images", json={
+            "name": name, "disk_format": "qcow2", "container_format": "bare",
+            "visibility": "public"})
+        assert made.status_code == 201, made.text
+        image_id = str(made.json()["id"])
+        uploaded = await self.client.put(
+            f"/image/v2/images/{image_id}/file", content=b"\0" * 1024,
+            headers={"X-Auth-Token": self.token, "Content-Type": "application/octet-stream"})
+        assert uploaded.status_code == 204, uploaded.text
+        return image_id
+
+    async def network(self, name: str = "private", cidr: str = "10.0.0.0/24") -> str:
+        """A network with one IPv4 subnet; its id."""
+        made = await self.other("POST", "/networking/v2.0/networks",
+                                json={"network": {"name": name}})
+        assert made.status_code == 201, made.text
+        network_id = str(made.json()["network"]["id"])
+        subnet = await self.other("POST", "/networking/v2.0/subnets", json={"subnet": {
+            "network_id": network_id, "cidr": cidr, "ip_version": 4, "name": name + "-v4"}})
+        assert subnet.status_code == 201, subnet.text
+        return network_id
+
+    # -- servers ---------------------------------------------------------------------
+
+    async def boot(self, token: str | None = None, **server: Any) -> dict[str, Any]:
+        """POST /servers (flavor 1, no networks, no image unless given); the 202 body."""
+        body = {"name": "vm", "flavorRef": "1", "networks": "none", **server}
+        response = await self.post("/servers", token=token, json={"server": body})
+        assert response.status_code == 202, response.text
+        made: dict[str, Any] = response.json()["server"]
+        return made
+
+    async def show(self, server_id: str, token: str | None = None) -> dict[str, Any]:
+        response = await self.get(f"/servers/{server_id}", token=token)
+        assert response.status_code == 200, response.text
+        found: dict[str, Any] = response.json()["server"]
+        return found
+
+    async def wait_for(self, server_id: str, status: str | None,
+                       token: str | None = None) -> dict[str, Any] | None:
+        """Poll until the server has ``status`` (``None``: until it is gone), at most
+        ``WAIT_S`` seconds."""
+        last: Any = None
+        for _ in range(int(WAIT_S / 0.02)):
+            response = await self.get(f"/servers/{server_id}", token=token)
+            if status is None and response.status_code == 404:
+                return None
+            assert response.status_code == 200, response.text
+            last = response.json()["server"]
+            if last["status"] == status:
+                return dict(last)
+            await asyncio.sleep(0.02)
+        raise AssertionError(f"server {server_id} never reached {status}: {last}")
+
+    async def user(self, role: str = "member", project_id: str | None = None) -> Caller:
+        """A new user with ``role`` on ``project_id`` (a new project when None)."""
+        name = f"u-{uuid.uuid4().hex[:8]}"
+        admin = {"X-Auth-Token": self.admin.token}
+        if project_id is None:
+            made = await self.client.post("/identity/v3/projects", headers=admin, json={
+                "project": {"name": f"p-{name}", "domain_id": "default"}})
+            assert made.status_code == 201, made.text
+            project_id = str(made.json()["project"]["id"])
+        made = await self.client.post("/identity/v3/users", headers=admin, json={
+            "user": {"name": name, "password": "pw", "domain_id": "default"}})
+        assert made.status_code == 201, made.text
+        user_id = str(made.json()["user"]["id"])
+        roles = await self.client.get("/identity/v3/roles", headers=admin, params={"name": role})
+        role_id = roles.json()["roles"][0]["id"]
+        granted = await self.client.put(
+            f"/identity/v3/projects/{project_id}/users/{user_id}/roles/{role_id}", headers=admin)
+        assert granted.status_code == 204, granted.text
+        return await _login(self.client, {"id": user_id, "password": "pw"},
+                            {"project": {"id": project_id}})
+
+    @staticmethod
+    def error(response: httpx.Response, status: int, contains: str = "") -> dict[str, Any]:
+        """Nova's fault body ``{"<fault>": {"code", "message"}}``."""
+        assert response.status_code == status, response.text
+        body = response.json()
+        assert list(body) == [_FAULTS[status]], body
+        fault: dict[str, Any] = body[_FAULTS[status]]
+        assert fault["code"] == status
+        assert contains in fault["message"], fault
+        assert response.headers["x-openstack-request-id"].startswith("req-")
+        return fault
+
+
+async def _login(client: httpx.AsyncClient, user: dict[str, Any],
+                 scope: dict[str, Any]) -> Caller:
+    issued = await client.post("/identity/v3/auth/tokens", json={"auth": {
+        "identity": {"methods": ["password"], "password": {"user": user}}, "scope": scope}})
+    assert issued.status_code == 201, issued.text
+    token = issued.json()["token"]
+    return Caller(issued.headers["x-subject-token"], token["project"]["id"], token["user"]["id"])
+
+
+def compute_settings(tmp_path: Path, **compute: Any) -> Any:
+    """Settings for a small test cloud: two cells of two fake hosts unless overridden."""
+    options = {"cells": 2, "hosts_per_cell": 2, "discover_hosts_interval": 0.2,
+               "report_interval": 1.0, **compute}
+    return load_settings(tmp_path, env={}, overrides={
+        "identity": {"password_hash_rounds": 4}, "api": {"log_requests": False},
+        "compute": options})
+
+
+@pytest.fixture
+async def nova(tmp_path: Path) -> AsyncIterator[ComputeClient]:
+    async with open_cloud(compute_settings(tmp_path)) as cloud:
+        transport = httpx.ASGITransport(app=cloud.dispatch)
+        async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
+            admin = await _login(client, {"name": "admin", "domain": {"name": "Default"},
+                                          "password": cloud.admin_password},
+                                 {"project": {"name": "admin", "domain": {"name": "Default"}}})
+            yield ComputeClient(cloud, client, admin)
