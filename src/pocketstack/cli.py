@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 import logging.handlers
 import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from pocketstack import __version__
 from pocketstack.common.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from pocketstack.compute.manage import CellCommands, Outcome
 
 __all__ = ["main"]
 
@@ -138,3 +143,105 @@ def rotate(data_dir: Path | None) -> None:
     left = keys.rotate()
     click.echo(f"rotated: primary key {max(left)}, staged key 0, {len(left)} keys in "
                f"{settings.keys_dir}")
+
+
+@main.group()
+def cell() -> None:
+    """Cells v2 administration (the ``nova-manage cell_v2`` commands)."""
+
+
+def _cell_commands(data_dir: Path | None) -> CellCommands:
+    from pocketstack.compute.manage import CellCommands
+
+    return CellCommands(load_settings(data_dir))
+
+
+def _finish(outcome: Outcome) -> None:
+    for line in outcome.lines:
+        click.echo(line, err=outcome.code != 0 and not line.startswith(("+", "|")))
+    sys.exit(outcome.code)
+
+
+@cell.command("map-cell0")
+@_DATA_DIR
+@click.option("--database-connection", "--database_connection", default=None,
+              help="cell0's database URL (default: the [database] compute_cell template).")
+def map_cell0(data_dir: Path | None, database_connection: str | None) -> None:
+    """Create the cell0 mapping (nothing to do when it exists)."""
+    _finish(asyncio.run(_cell_commands(data_dir).map_cell0(database_connection)))
+
+
+@cell.command("create")
+@_DATA_DIR
+@click.option("--name", default=None)
+@click.option("--transport-url", default=None, help="The cell's bus (default from settings).")
+@click.option("--database-connection", "--database_connection", default=None)
+@click.option("--disabled", is_flag=True, help="Create it disabled (not scheduled to).")
+@click.option("--verbose", is_flag=True, help="Print the new cell's uuid.")
+def create_cell(data_dir: Path | None, name: str | None, transport_url: str | None,
+                database_connection: str | None, disabled: bool, verbose: bool) -> None:
+    """Create a cell mapping (exit 2: another cell has the same bus and database)."""
+    _finish(asyncio.run(_cell_commands(data_dir).create(
+        name, transport_url, database_connection, disabled, verbose)))
+
+
+@cell.command("list")
+@_DATA_DIR
+@click.option("--verbose", is_flag=True, help="Show passwords in URLs.")
+def list_cells(data_dir: Path | None, verbose: bool) -> None:
+    """List the cell mappings."""
+    _finish(asyncio.run(_cell_commands(data_dir).list(verbose)))
+
+
+@cell.command("update")
+@_DATA_DIR
+@click.option("--cell-uuid", "--cell_uuid", required=True)
+@click.option("--name", default=None)
+@click.option("--transport-url", default=None)
+@click.option("--database-connection", "--database_connection", default=None)
+@click.option("--disable", is_flag=True)
+@click.option("--enable", is_flag=True)
+def update_cell(data_dir: Path | None, cell_uuid: str, name: str | None,
+                transport_url: str | None, database_connection: str | None, disable: bool,
+                enable: bool) -> None:
+    """Change a cell mapping; --disable keeps the scheduler away from it."""
+    _finish(asyncio.run(_cell_commands(data_dir).update(
+        cell_uuid, name, transport_url, database_connection, disable, enable)))
+
+
+@cell.command("delete")
+@_DATA_DIR
+@click.option("--cell-uuid", "--cell_uuid", required=True)
+@click.option("--force", is_flag=True, help="Also delete its host mappings and the mappings "
+              "of its deleted instances.")
+def delete_cell(data_dir: Path | None, cell_uuid: str, force: bool) -> None:
+    """Delete an empty cell mapping (exit 2 hosts, 3 instances, 4 deleted instances)."""
+    _finish(asyncio.run(_cell_commands(data_dir).delete(cell_uuid, force)))
+
+
+@cell.command("discover-hosts")
+@_DATA_DIR
+@click.option("--cell-uuid", "--cell_uuid", default=None)
+@click.option("--strict", is_flag=True, help="Exit 1 unless a host was newly mapped.")
+@click.option("--verbose", is_flag=True)
+def discover_hosts(data_dir: Path | None, cell_uuid: str | None, strict: bool,
+                   verbose: bool) -> None:
+    """Map the compute hosts of the cells that have no host mapping yet."""
+    _finish(asyncio.run(_cell_commands(data_dir).discover_hosts(cell_uuid, strict, verbose)))
+
+
+@cell.command("list-hosts")
+@_DATA_DIR
+@click.option("--cell-uuid", "--cell_uuid", default=None)
+def list_hosts(data_dir: Path | None, cell_uuid: str | None) -> None:
+    """List the host mappings."""
+    _finish(asyncio.run(_cell_commands(data_dir).list_hosts(cell_uuid)))
+
+
+@cell.command("delete-host")
+@_DATA_DIR
+@click.option("--cell-uuid", "--cell_uuid", required=True)
+@click.option("--host", required=True)
+def delete_host(data_dir: Path | None, cell_uuid: str, host: str) -> None:
+    """Delete a host mapping (the host must have no instances)."""
+    _finish(asyncio.run(_cell_commands(data_dir).delete_host(cell_uuid, host)))

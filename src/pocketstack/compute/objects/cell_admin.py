@@ -21,16 +21,20 @@ from pocketstack.compute.cells.registry import (
     CellMapping,
     read_mappings,
 )
-from pocketstack.compute.db.api_models import cell_mappings, host_mappings
-from pocketstack.compute.db.cell_models import compute_nodes
+from pocketstack.compute.db.api_models import cell_mappings, host_mappings, instance_mappings
+from pocketstack.compute.db.cell_models import compute_nodes, instances
 
 __all__ = [
     "CellAdminError",
     "create_cell",
+    "delete_cell",
+    "delete_host",
     "discover_hosts",
     "find_cell",
     "list_cells",
+    "list_hosts",
     "map_cell0",
+    "update_cell",
 ]
 
 
@@ -113,3 +117,101 @@ async def discover_hosts(api: AsyncConnection, cells: Sequence[CellHandle]) -> l
                 await conn.execute(sa.update(compute_nodes).where(
                     compute_nodes.c.id == row.id).values(mapped=1))
     return found
+
+
+async def update_cell(api: AsyncConnection, cell_uuid: str, *, name: str | None = None,
+                      transport_url: str | None = None, database_connection: str | None = None,
+                      disable: bool = False, enable: bool = False) -> CellMapping:
+    """Change a mapping: exit 1 unknown cell, 3 URLs of another cell, 4 both enable and
+    disable, 5 (en/dis)abling cell0."""
+    if enable and disable:
+        raise CellAdminError("Cell cannot be disabled and enabled at the same time.", 4)
+    mapping = await find_cell(api, cell_uuid)
+    if (enable or disable) and mapping.is_cell0:
+        raise CellAdminError("Cell0 cannot be disabled or enabled.", 5)
+    transport = transport_url or mapping.transport_url
+    database = database_connection or mapping.database_connection
+    for other in await read_mappings(api):
+        if other.uuid != cell_uuid and (other.transport_url, other.database_connection) == (
+                transport, database):
+            raise CellAdminError("The specified transport_url and/or database_connection "
+                                 f"combination already exists for another cell with uuid "
+                                 f"{other.uuid}.", 3)
+    values: dict[str, object] = {"transport_url": transport, "database_connection": database,
+                                 "updated_at": _now()}
+    if name is not None:
+        values["name"] = name
+    if enable or disable:
+        values["disabled"] = disable
+    await api.execute(sa.update(cell_mappings).where(cell_mappings.c.uuid == cell_uuid)
+                      .values(**values))
+    return await find_cell(api, cell_uuid)
+
+
+async def list_hosts(api: AsyncConnection, cell_uuid: str | None = None
+                     ) -> list[tuple[CellMapping, str]]:
+    """(cell, host) for every host mapping, of one cell when given (exit 1: unknown)."""
+    cells = {m.id: m for m in await read_mappings(api)}
+    query = sa.select(host_mappings.c.cell_id, host_mappings.c.host).order_by(
+        host_mappings.c.host)
+    if cell_uuid is not None:
+        query = query.where(host_mappings.c.cell_id == (await find_cell(api, cell_uuid)).id)
+    return [(cells[row.cell_id], row.host) for row in await api.execute(query)]
+
+
+async def _live_instances(cell: CellHandle, host: str | None = None) -> int:
+    query = sa.select(sa.func.count()).select_from(instances).where(instances.c.deleted == 0)
+    if host is not None:
+        query = query.where(instances.c.host == host)
+    async with cell.reading() as conn:
+        return int((await conn.execute(query)).scalar_one())
+
+
+async def delete_cell(api: AsyncConnection, cell: CellHandle | None, cell_uuid: str, *,
+                      force: bool = False) -> None:
+    """Delete an empty cell mapping. Exit 1 unknown, 2 hosts mapped (no ``force``), 3 live
+    instances, 4 only deleted instances' mappings remain (no ``force``). ``force`` also
+    deletes the host mappings (un-marking the compute nodes) and those instance mappings."""
+    mapping = await find_cell(api, cell_uuid)
+    hosts = (await api.execute(sa.select(host_mappings.c.host).where(
+        host_mappings.c.cell_id == mapping.id))).all()
+    if hosts and not force:
+        raise CellAdminError("There are existing hosts mapped to cell with uuid "
+                             f"{cell_uuid}.", 2)
+    if cell is not None and await _live_instances(cell):
+        raise CellAdminError(f"There are existing instances mapped to cell with uuid "
+                             f"{cell_uuid}.", 3)
+    mapped = (await api.execute(sa.select(sa.func.count()).select_from(instance_mappings).where(
+        instance_mappings.c.cell_id == mapping.id))).scalar_one()
+    if mapped and not force:
+        raise CellAdminError("There are instance mappings to cell with uuid "
+                             f"{cell_uuid}, but all instances have been deleted in the cell.",
+                             4)
+    await api.execute(sa.delete(instance_mappings).where(
+        instance_mappings.c.cell_id == mapping.id))
+    await api.execute(sa.delete(host_mappings).where(host_mappings.c.cell_id == mapping.id))
+    if hosts and cell is not None:
+        async with cell.writing() as conn:
+            await conn.execute(sa.update(compute_nodes).where(
+                compute_nodes.c.host.in_([h.host for h in hosts])).values(mapped=0))
+    await api.execute(sa.delete(cell_mappings).where(cell_mappings.c.id == mapping.id))
+
+
+async def delete_host(api: AsyncConnection, cell: CellHandle | None, cell_uuid: str,
+                      host: str) -> None:
+    """Delete a host mapping. Exit 1 unknown cell, 2 unknown host, 3 host in another cell,
+    4 host has instances."""
+    mapping = await find_cell(api, cell_uuid)
+    row = (await api.execute(sa.select(host_mappings.c.cell_id).where(
+        host_mappings.c.host == host))).first()
+    if row is None:
+        raise CellAdminError(f"The host {host} could not be found.", 2)
+    if row.cell_id != mapping.id:
+        raise CellAdminError(f"The host {host} was not found in the cell {cell_uuid}.", 3)
+    if cell is not None and await _live_instances(cell, host):
+        raise CellAdminError(f"There are instances on the host {host}.", 4)
+    await api.execute(sa.delete(host_mappings).where(host_mappings.c.host == host))
+    if cell is not None:
+        async with cell.writing() as conn:
+            await conn.execute(sa.update(compute_nodes).where(compute_nodes.c.host == host)
+                               .values(mapped=0))
