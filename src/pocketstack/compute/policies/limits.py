@@ -4,4 +4,9 @@ from __future__ import annotations
 
 __all__ = ["RULES"]
 
-RULES: dict[str, str] = {}
+ADMIN = "rule:admin_api"
+
+RULES: dict[str, str] = {
+    "os_compute_api:limits": "@",
+    "os_compute_api:limits:other_project": ADMIN,
+}
