@@ -1,0 +1,123 @@
+"""The compute end-to-end run on the scaled-out backends: the API database and every cell
+database on the real PostgreSQL, the API bus and each cell's bus on its own RabbitMQ vhost.
+
+The test creates scratch databases and vhosts and removes them afterwards. The CLI does not
+know the difference; the servers still boot through the whole cells v2 flow.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+if TYPE_CHECKING:
+    from conftest import RunningCloud
+
+pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
+
+WAIT_S = 30.0
+
+
+async def _as_admin(server: str, statement: str) -> None:
+    from sqlalchemy import text
+    from sqlalchemy.ext.asyncio import create_async_engine
+
+    admin = create_async_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
+    try:
+        async with admin.connect() as conn:
+            await conn.execute(text(statement))
+    finally:
+        await admin.dispose()
+
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture
+def backends(postgres_server: str, rabbitmq_url: str) -> Iterator[dict[str, str]]:
+    if shutil.which("rabbitmqctl") is None:
+        pytest.skip("rabbitmqctl is needed to create the cells' vhosts")
+    run = uuid.uuid4().hex[:8]
+    databases = [f"ps_e2e_{run}_{part}" for part in ("api", "cell0", "cell1", "cell2")]
+    vhosts = [f"ps-e2e-{run}-{part}" for part in ("api", "cell1", "cell2")]
+    for name in databases:
+        asyncio.run(_as_admin(postgres_server, f'CREATE DATABASE "{name}"'))
+    for vhost in vhosts:
+        _rabbitmqctl("add_vhost", vhost)
+        _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    try:
+        yield {"api": f"{postgres_server}/{databases[0]}",
+               "cell": f"{postgres_server}/ps_e2e_{run}_{{cell}}",
+               "transport": rabbitmq_url,
+               "prefix": f"ps-e2e-{run}-"}
+    finally:
+        for name in databases:
+            asyncio.run(_as_admin(postgres_server,
+                                  f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for vhost in vhosts:
+            subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True,
+                           timeout=60, check=False)
+
+
+def _wait_status(cloud: RunningCloud, server: str, status: str) -> dict[str, Any]:
+    deadline = time.monotonic() + WAIT_S
+    while True:
+        shown: dict[str, Any] = cloud.cli_json("server", "show", server)
+        if shown["status"] == status or time.monotonic() > deadline:
+            assert shown["status"] == status, shown
+            return shown
+        time.sleep(0.2)
+
+
+def test_compute_on_postgresql_and_rabbitmq(cloud_factory: RunningCloud,
+                                            backends: dict[str, str]) -> None:
+    cloud_factory.data_dir.mkdir(parents=True)
+    (cloud_factory.data_dir / "pocketstack.toml").write_text(
+        "[database]\n"
+        f'compute_api = "{backends["api"]}"\n'
+        f'compute_cell = "{backends["cell"]}"\n'
+        "[compute]\n"
+        f'transport_url = "{backends["transport"]}"\n'
+        f'vhost_prefix = "{backends["prefix"]}"\n'
+        "hosts_per_cell = 2\n")
+    cloud_factory.start()
+    cells = cloud_factory.admin("cell", "list").stdout
+    assert "postgresql+asyncpg://" in cells and "amqp://guest:****@" in cells
+
+    disk = cloud_factory.workdir / "disk.img"
+    disk.write_bytes(b"\0" * 4096)
+    cloud_factory.cli("image", "create", "--disk-format", "raw", "--container-format", "bare",
+                      "--file", str(disk), "img")
+    cloud_factory.cli("network", "create", "net")
+    cloud_factory.cli("subnet", "create", "--network", "net", "--subnet-range",
+                      "10.30.0.0/24", "net-v4")
+    made = cloud_factory.cli_json("server", "create", "--flavor", "m1.tiny", "--image", "img",
+                                  "--network", "net", "--min", "3", "--max", "3", "--wait", "pg")
+    assert made["status"] == "ACTIVE"
+    listed = cloud_factory.cli_json("server", "list", "--long")
+    assert len(listed) == 3 and {s["Status"] for s in listed} == {"ACTIVE"}
+    assert len({s["Host"] for s in listed}) >= 2
+
+    cloud_factory.cli("flavor", "create", "--vcpus", "9999", "--ram", "99999999", "--disk", "1",
+                      "huge")
+    cloud_factory.cli("server", "create", "--flavor", "huge", "--image", "img",
+                      "--network", "net", "nohost")
+    failed = _wait_status(cloud_factory, "nohost", "ERROR")
+    assert "No valid host was found" in str(failed["fault"])
+
+    name = listed[0]["Name"]
+    cloud_factory.cli("server", "stop", name)
+    _wait_status(cloud_factory, name, "SHUTOFF")
+    for server in [*listed, {"ID": failed["id"]}]:
+        cloud_factory.cli("server", "delete", "--wait", server["ID"])
+    assert cloud_factory.cli_json("server", "list") == []
+    stopped = cloud_factory.stop()
+    assert stopped.clean, stopped.describe()
