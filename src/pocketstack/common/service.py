@@ -42,6 +42,8 @@ class ServiceSpec:
     # Requests whose bodies may exceed [api] max_request_body_size (streamed uploads):
     # a predicate over (method, path below the mount point).
     streaming: Callable[[str, str], bool] | None = None
+    # More response headers carrying the request id (Nova's x-compute-request-id).
+    request_id_headers: tuple[str, ...] = ()
 
 
 def build_service_app(
@@ -61,4 +63,5 @@ def build_service_app(
     app = ErrorMiddleware(app, formatter=spec.formatter, logger=logger)
     if log_requests:
         app = RequestLogMiddleware(app, logger=logging.getLogger("pocketstack.access"))
-    return RequestStateMiddleware(app, public_url=public_url)
+    return RequestStateMiddleware(app, public_url=public_url,
+                                  id_headers=spec.request_id_headers)

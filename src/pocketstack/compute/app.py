@@ -66,4 +66,4 @@ async def open_service(
 
 def build_spec(svc: Compute) -> ServiceSpec:
     return ServiceSpec(name="compute", routes=build_routes(svc), formatter=format_nova,
-                       versions=VERSION_RANGE)
+                       versions=VERSION_RANGE, request_id_headers=("x-compute-request-id",))

@@ -13,9 +13,11 @@ class RequestStateMiddleware:
     """On the way in: seed ``scope['state']`` (request id, public URL).
     On the way out: add ``x-openstack-request-id`` to the response headers."""
 
-    def __init__(self, app: ASGIApp, *, public_url: str | None = None) -> None:
+    def __init__(self, app: ASGIApp, *, public_url: str | None = None,
+                 id_headers: tuple[str, ...] = ()) -> None:
         self.app = app
         self.public_url = public_url
+        self.id_headers = tuple(name.lower().encode() for name in id_headers)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -33,6 +35,7 @@ class RequestStateMiddleware:
             if message["type"] == "http.response.start":
                 headers = list(message.get("headers") or [])
                 headers.append((b"x-openstack-request-id", encoded))
+                headers.extend((name, encoded) for name in self.id_headers)
                 message["headers"] = headers
             await send(message)
 
