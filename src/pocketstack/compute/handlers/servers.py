@@ -1,42 +1,200 @@
-"""Compute handlers: servers (placeholder: answers 501 until implemented)."""
+"""/servers: create, list (index and detail, across cells), show, update, delete."""
 
 from __future__ import annotations
+
+import importlib
+from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
 
+from pocketstack.common.asgi import empty_response, json_response
+from pocketstack.common.client import ServiceError
+from pocketstack.common.context import RequestContext, context_of
 from pocketstack.common.errors import ApiError
+from pocketstack.common.schema import read_json
+from pocketstack.compute import rpc
+from pocketstack.compute.handlers import server_view as view
+from pocketstack.compute.handlers.base import authorize, want
+from pocketstack.compute.handlers.server_delete import delete_located
+from pocketstack.compute.handlers.server_query import list_query
+from pocketstack.compute.objects import boot, build_requests, instances, server_list
+from pocketstack.compute.schemas import servers as schemas
 from pocketstack.compute.service import Compute
 
 __all__ = [
     "create_server",
     "delete_server",
+    "find_server",
     "list_servers",
     "list_servers_detail",
     "show_server",
+    "show_view",
     "update_server",
+    "view_options",
 ]
 
 
-async def create_server(svc: Compute, request: Request) -> Response:
-    raise ApiError(501, "Not implemented yet.")
+def view_options(svc: Compute, request: Request) -> view.ViewOptions:
+    auth = context_of(request).authenticated
+    admin_attrs = svc.enforcer.check("os_compute_api:os-extended-server-attributes",
+                                     {"project_id": auth.project_id}, auth.credentials())
+    return view.options_for(request, admin_attrs=admin_attrs, is_admin=auth.is_admin)
 
 
-async def delete_server(svc: Compute, request: Request) -> Response:
-    raise ApiError(501, "Not implemented yet.")
+async def find_server(svc: Compute, request: Request, server_id: str,
+                      rule: str) -> tuple[RequestContext, server_list.Located]:
+    """The server (404 when unknown or another project's for a non-admin), after ``rule``
+    allowed the caller on it."""
+    ctx = context_of(request)
+    auth = ctx.authenticated
+    async with svc.reading() as api:
+        found = await server_list.locate(api, svc.cells, server_id,
+                                         timeout=svc.settings.cells.timeout)
+    owner = found.instance["project_id"]
+    if owner != auth.project_id and not auth.is_admin:
+        raise instances.InstanceNotFound(server_id)
+    authorize(svc, request, rule, {"project_id": owner, "user_id": found.instance["user_id"]})
+    return ctx, found
+
+
+async def _groups(svc: Compute, instance_uuid: str) -> list[str]:
+    try:
+        groups: Any = importlib.import_module("pocketstack.compute.objects.server_groups")
+    except ImportError:  # the server groups work has not landed
+        return []
+    finder = getattr(groups, "groups_of", None)
+    if finder is None:
+        return []
+    async with svc.reading() as api:
+        return list(await finder(api, instance_uuid))
+
+
+async def show_view(svc: Compute, request: Request, found: server_list.Located, *,
+                    with_groups: bool = True) -> dict[str, Any]:
+    """The full view of one server (faults and volumes read from its cell)."""
+    extras = view.Extras()
+    if found.cell is not None:
+        async with found.cell.reading() as conn:
+            faults, volumes = await server_list.cell_extras(conn, [found.instance["uuid"]])
+        extras = view.Extras(faults, volumes)
+    groups = await _groups(svc, found.instance["uuid"]) if (
+        with_groups and want(request, (2, 71))) else None
+    return view.detail(found.instance, view_options(svc, request), extras, groups=groups)
+
+
+async def _list(svc: Compute, request: Request, *, detailed: bool) -> Response:
+    rule = "detail" if detailed else "index"
+    ctx = authorize(svc, request, f"os_compute_api:servers:{rule}")
+    query = list_query(svc, request, ctx, rule)
+    async with svc.reading() as api:
+        try:
+            page = await server_list.list_servers(api, svc.cells, query,
+                                                  timeout=svc.settings.cells.timeout)
+        except server_list.MarkerNotFound as error:
+            raise ApiError(400, str(error)) from None
+    opts = view_options(svc, request)
+    extras = view.Extras(page.faults, page.volumes)
+    items = [view.detail(r, opts, extras) if detailed else view.index_item(r, opts)
+             for r in page.records]
+    body: dict[str, Any] = {"servers": items}
+    if items and len(items) >= query.limit:
+        body["servers_links"] = [{"rel": "next", "href": _next(request, detailed,
+                                                               items[-1]["id"])}]
+    return json_response(body)
+
+
+def _next(request: Request, detailed: bool, marker: str) -> str:
+    params = sorted((k, v) for k, v in request.query_params.multi_items() if k != "marker")
+    project = request.path_params.get("project_id")
+    tail = f"/{project}" if project else ""
+    base = f"{context_of(request).base_url}/v2.1{tail}/servers" + (
+        "/detail" if detailed else "")
+    return f"{base}?{urlencode([*params, ('marker', marker)])}"
 
 
 async def list_servers(svc: Compute, request: Request) -> Response:
-    raise ApiError(501, "Not implemented yet.")
+    return await _list(svc, request, detailed=False)
 
 
 async def list_servers_detail(svc: Compute, request: Request) -> Response:
-    raise ApiError(501, "Not implemented yet.")
+    return await _list(svc, request, detailed=True)
 
 
 async def show_server(svc: Compute, request: Request) -> Response:
-    raise ApiError(501, "Not implemented yet.")
+    _, found = await find_server(svc, request, request.path_params["server_id"],
+                                 "os_compute_api:servers:show")
+    return json_response({"server": await show_view(svc, request, found)})
+
+
+async def create_server(svc: Compute, request: Request) -> Response:
+    ctx = authorize(svc, request, "os_compute_api:servers:create")
+    auth = ctx.authenticated
+    checker = schemas.CREATE_V237 if want(request, (2, 37)) else schemas.CREATE
+    document = await read_json(request, checker)
+    body, hints = document["server"], document.get("OS-SCH-HNT:scheduler_hints") or {}
+    caller = boot.Caller(auth.project_id or "", auth.user_id, ctx.request_id)
+    try:
+        image_ref = boot.image_ref_of(body.get("imageRef") or "")
+        image = await boot.get_image(svc.clients.image, image_ref) if image_ref else {}
+        networks = await boot.requested_networks(svc.clients.network, body.get("networks"),
+                                                 caller.project_id)
+        async with svc.writing() as api:
+            records, group = await boot.build_records(api, body, hints, caller, image=image,
+                                                      networks=networks)
+            await build_requests.create_boot(api, records)
+            await boot.add_group_members(api, group, [r.instance["uuid"] for r in records])
+    except boot.BootInvalid as error:
+        raise ApiError(400, str(error)) from None
+    except boot.BootConflict as error:
+        raise ApiError(409, str(error)) from None
+    except ServiceError as error:
+        raise ApiError(503, f"A service compute relies on failed: {error.status}") from None
+    uuids = [r.instance["uuid"] for r in records]
+    await svc.api_bus.cast(rpc.API_CONDUCTOR, rpc.SCHEDULE_AND_BUILD,
+                           {"instance_uuids": uuids, "request_id": ctx.request_id})
+    if body.get("return_reservation_id"):
+        return json_response({"reservation_id": records[0].instance["reservation_id"]}, 202)
+    return json_response(_created(svc, request, records[0], body), 202,
+                         {"Location": view_options(svc, request).self_base + uuids[0]})
+
+
+def _created(svc: Compute, request: Request, record: build_requests.BootRecord,
+             body: dict[str, Any]) -> dict[str, Any]:
+    opts = view_options(svc, request)
+    uuid = record.instance["uuid"]
+    server: dict[str, Any] = {
+        "id": uuid, "links": [{"rel": "self", "href": opts.self_base + uuid},
+                              {"rel": "bookmark", "href": opts.bookmark_base + uuid}],
+        "OS-DCF:diskConfig": record.instance["disk_config"],
+        "security_groups": [{"name": n} for n in record.instance["security_groups"]]}
+    if svc.settings.compute.enable_instance_password:
+        server["adminPass"] = body.get("adminPass") or boot.new_password()
+    return {"server": server}
 
 
 async def update_server(svc: Compute, request: Request) -> Response:
-    raise ApiError(501, "Not implemented yet.")
+    server_id = request.path_params["server_id"]
+    _, found = await find_server(svc, request, server_id, "os_compute_api:servers:update")
+    checker = schemas.UPDATE_V219 if want(request, (2, 19)) else schemas.UPDATE
+    body = (await read_json(request, checker))["server"]
+    names = {"name": "display_name", "description": "display_description",
+             "accessIPv4": "access_ip_v4", "accessIPv6": "access_ip_v6",
+             "OS-DCF:diskConfig": "disk_config", "hostname": "hostname"}
+    values = {names[k]: v for k, v in body.items()}
+    if found.cell is None:
+        raise ApiError(409, f"Cannot 'update' instance {server_id} while it is in vm_state "
+                            "building")
+    if values:
+        async with found.cell.writing() as conn:
+            updated = await instances.update_instance(conn, server_id, values)
+        found = server_list.Located(found.cell, updated, [])
+    return json_response({"server": await show_view(svc, request, found)})
+
+
+async def delete_server(svc: Compute, request: Request) -> Response:
+    ctx, found = await find_server(svc, request, request.path_params["server_id"],
+                                   "os_compute_api:servers:delete")
+    await delete_located(svc, ctx, found)
+    return empty_response(204)

@@ -1,0 +1,250 @@
+"""Listing servers across cells: build requests first, then every cell (cell0 included)
+queried with the same filters, sort keys and marker, merged by :mod:`cells.merge`.
+
+A failing or slow cell is skipped (below 2.69 Nova answers without it when configured so;
+down-cell minimal constructs are not implemented). The marker may be a build request or an
+instance of any cell; an unknown one raises :class:`MarkerNotFound`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from pocketstack.compute.cells import CellHandle, CellRegistry, scatter_gather
+from pocketstack.compute.cells.merge import SortKeys, is_after, merge_sorted, sort_records
+from pocketstack.compute.db.cell_models import block_device_mappings, instances
+from pocketstack.compute.objects.build_requests import get_build_request, get_mapping
+from pocketstack.compute.objects.build_requests import list_build_requests as list_brs
+from pocketstack.compute.objects.instances import (
+    InstanceNotFound,
+    from_record,
+    get_instance,
+    latest_faults,
+)
+
+__all__ = ["ListQuery", "Listed", "Located", "MarkerNotFound", "cell_bdms", "cell_extras",
+           "list_servers",
+           "locate"]
+
+
+class MarkerNotFound(LookupError):
+    def __init__(self, marker: str) -> None:
+        super().__init__(f"marker [{marker}] not found")
+
+
+@dataclasses.dataclass(frozen=True)
+class ListQuery:
+    project_id: str | None  # None: every project
+    sort: SortKeys  # uuid tie-breaker included
+    limit: int
+    marker: str | None = None
+    name: str | None = None  # a regular expression, searched
+    vm_states: Sequence[str] | None = None
+    task_states: Sequence[str] | None = None
+    equal: Mapping[str, str] = dataclasses.field(default_factory=dict)  # column == value
+    flavor: str | None = None
+    changes_since: datetime.datetime | None = None
+    deleted: bool | None = None  # None: live only unless changes-since
+
+
+@dataclasses.dataclass
+class Listed:
+    """A page: records (instances' columns) and the cell each came from (None: a build
+    request), plus per-cell batches for the view."""
+
+    records: list[Mapping[str, Any]]
+    cell_of: dict[str, str | None]
+    faults: dict[str, dict[str, Any]]
+    volumes: dict[str, list[tuple[str, bool]]]
+
+
+def _matches(record: Mapping[str, Any], q: ListQuery) -> bool:
+    if q.project_id is not None and record["project_id"] != q.project_id:
+        return False
+    if q.name is not None and not re.search(q.name, record.get("display_name") or ""):
+        return False
+    if q.vm_states is not None and record["vm_state"] not in q.vm_states:
+        return False
+    if q.task_states is not None and record["task_state"] not in q.task_states:
+        return False
+    if q.flavor is not None and record["flavor"]["flavorid"] != q.flavor:
+        return False
+    return all(str(record.get(col)) == value for col, value in q.equal.items())
+
+
+def _after_clause(marker: Mapping[str, Any], keys: SortKeys) -> sa.ColumnElement[bool]:
+    """Keyset paging: rows that sort strictly after ``marker`` (NULLs first)."""
+    clauses: list[sa.ColumnElement[bool]] = []
+    equal: list[sa.ColumnElement[bool]] = []
+    for name, direction in keys:
+        col, value = instances.c[name], marker.get(name)
+        beyond: sa.ColumnElement[bool]
+        same: sa.ColumnElement[bool]
+        if value is None:
+            beyond = col.is_not(None) if direction == "asc" else sa.false()
+            same = col.is_(None)
+        else:
+            beyond = col > value if direction == "asc" else sa.or_(col < value, col.is_(None))
+            same = col == value
+        clauses.append(sa.and_(*equal, beyond))
+        equal.append(same)
+    return sa.or_(*clauses)
+
+
+def _order(keys: SortKeys) -> list[sa.ColumnElement[Any]]:
+    return [instances.c[n].asc().nulls_first() if d == "asc" else instances.c[n].desc()
+            .nulls_last() for n, d in keys]
+
+
+async def _cell_page(conn: AsyncConnection, q: ListQuery,
+                     marker: Mapping[str, Any] | None) -> list[dict[str, Any]]:
+    query = sa.select(instances).where(instances.c.hidden.is_(False))
+    if q.project_id is not None:
+        query = query.where(instances.c.project_id == q.project_id)
+    if q.deleted is True:
+        query = query.where(instances.c.deleted != 0)
+    elif q.deleted is False or q.changes_since is None:
+        query = query.where(instances.c.deleted == 0)
+    if q.changes_since is not None:
+        query = query.where(instances.c.updated_at >= q.changes_since)
+    if q.vm_states is not None:
+        query = query.where(instances.c.vm_state.in_(list(q.vm_states)))
+    for col, value in q.equal.items():
+        query = query.where(instances.c[col] == value)
+    if marker is not None:
+        query = query.where(_after_clause(marker, q.sort))
+    query = query.order_by(*_order(q.sort))
+    if q.name is None and q.flavor is None and q.task_states is None:
+        query = query.limit(q.limit)
+    rows = [dict(r) for r in (await conn.execute(query)).mappings()]
+    return [r for r in rows if _matches(r, q)][: q.limit]
+
+
+async def cell_extras(conn: AsyncConnection, uuids: list[str]) -> tuple[
+        dict[str, dict[str, Any]], dict[str, list[tuple[str, bool]]]]:
+    """The latest faults and the attached volumes of ``uuids``, in one query each."""
+    if not uuids:
+        return {}, {}
+    faults = await latest_faults(conn, uuids)
+    rows = await conn.execute(sa.select(
+        block_device_mappings.c.instance_uuid, block_device_mappings.c.volume_id,
+        block_device_mappings.c.delete_on_termination).where(
+        block_device_mappings.c.instance_uuid.in_(uuids),
+        block_device_mappings.c.destination_type == "volume",
+        block_device_mappings.c.volume_id.is_not(None)).order_by(block_device_mappings.c.id))
+    volumes: dict[str, list[tuple[str, bool]]] = {}
+    for row in rows:
+        volumes.setdefault(row.instance_uuid, []).append((row.volume_id,
+                                                          bool(row.delete_on_termination)))
+    return faults, volumes
+
+
+async def _marker_record(api: AsyncConnection, cells: CellRegistry, marker: str,
+                         timeout: float) -> tuple[Mapping[str, Any], bool]:  # noqa: ASYNC109
+    """The marker's record, and whether it is a build request."""
+    build = await get_build_request(api, marker)
+    if build is not None:
+        return from_record(build["instance"]), True
+    mapping = await get_mapping(api, marker)
+    if mapping is None or mapping.cell_id is None:
+        raise MarkerNotFound(marker)
+    cell = cells.by_id(mapping.cell_id)
+
+    async def read(handle: CellHandle) -> dict[str, Any]:
+        async with handle.reading() as conn:
+            return await get_instance(conn, marker, include_deleted=True)
+
+    found = (await scatter_gather([cell], read, timeout=timeout))[cell.uuid]
+    if not found.ok:
+        raise MarkerNotFound(marker)
+    return found.unwrap(), False
+
+
+async def list_servers(api: AsyncConnection, cells: CellRegistry, q: ListQuery, *,
+                       timeout: float) -> Listed:  # noqa: ASYNC109 - per cell
+    marker: Mapping[str, Any] | None = None
+    marker_is_build = False
+    if q.marker is not None:
+        marker, marker_is_build = await _marker_record(api, cells, q.marker, timeout)
+    builds: list[Mapping[str, Any]] = []
+    if q.deleted is not True and (marker is None or marker_is_build):
+        candidates = [from_record(b["instance"]) for b in await list_brs(api, q.project_id)]
+        builds = [b for b in sort_records(candidates, q.sort) if _matches(b, q)
+                  and (marker is None or is_after(b, marker, q.sort))][: q.limit]
+    cell_marker = None if marker_is_build else marker
+    remaining = q.limit - len(builds)
+    page_query = dataclasses.replace(q, limit=remaining)
+
+    async def read(cell: CellHandle) -> tuple[list[dict[str, Any]], Any, Any]:
+        async with cell.reading() as conn:
+            rows = await _cell_page(conn, page_query, cell_marker) if remaining > 0 else []
+            faults, volumes = await cell_extras(conn, [r["uuid"] for r in rows])
+            return rows, faults, volumes
+
+    results = await scatter_gather(cells.all(), read, timeout=timeout)
+    listed = Listed(list(builds), {b["uuid"]: None for b in builds}, {}, {})
+    streams = []
+    for cell_uuid, result in results.items():
+        if not result.ok:
+            continue  # a down cell is skipped (no minimal constructs)
+        rows, faults, volumes = result.unwrap()
+        streams.append(rows)
+        listed.cell_of.update({r["uuid"]: cell_uuid for r in rows})
+        listed.faults.update(faults)
+        listed.volumes.update(volumes)
+    listed.records += merge_sorted(streams, q.sort, max(remaining, 0))
+    return listed
+
+
+
+@dataclasses.dataclass(frozen=True)
+class Located:
+    """Where a server is (§1.5): its cell and instance row, or (cell None) its build
+    request's instance."""
+
+    cell: CellHandle | None
+    instance: dict[str, Any]
+    bdms: list[dict[str, Any]]
+
+
+async def locate(api: AsyncConnection, cells: CellRegistry, instance_uuid: str, *,
+                 timeout: float, include_deleted: bool = False) -> Located:  # noqa: ASYNC109
+    """The server through its instance mapping; ``InstanceNotFound`` when unmapped."""
+    for _ in range(2):
+        mapping = await get_mapping(api, instance_uuid)
+        if mapping is None:
+            break
+        if mapping.cell_id is None:
+            build = await get_build_request(api, instance_uuid)
+            if build is None:
+                continue  # picked meanwhile: read the mapping again
+            return Located(None, from_record(build["instance"]),
+                           list(build["block_device_mappings"]))
+        cell = cells.by_id(mapping.cell_id)
+
+        async def read(handle: CellHandle) -> dict[str, Any]:
+            async with handle.reading() as conn:
+                return await get_instance(conn, instance_uuid, include_deleted=include_deleted)
+
+        return Located(cell, (await scatter_gather([cell], read, timeout=timeout))[
+            cell.uuid].unwrap(), [])
+    raise InstanceNotFound(instance_uuid)
+
+
+async def cell_bdms(conn: AsyncConnection, instance_uuid: str) -> list[dict[str, Any]]:
+    """The instance's block device mappings (JSON form), for terminate."""
+    rows = await conn.execute(sa.select(block_device_mappings).where(
+        block_device_mappings.c.instance_uuid == instance_uuid)
+        .order_by(block_device_mappings.c.id))
+    return [{k: v for k, v in row.items() if k in _BDM_KEYS} for row in rows.mappings()]
+
+
+_BDM_KEYS = ("uuid", "source_type", "destination_type", "boot_index", "volume_id", "image_id",
+             "volume_size", "delete_on_termination", "device_name", "tag", "attachment_id")
