@@ -1,22 +1,150 @@
 """Start compute's workers in this process: the super-conductor, the scheduler, one conductor
 per cell, and the fake host agents of each cell (all-in-one).
 
-(Placeholder until the boot engine lands: starts nothing.)
+Everything started here stops when the lifespan's ``stack`` closes: subscriptions are
+cancelled, background tasks (host discovery, resync, heartbeats) too. The host agents and
+their drivers stay reachable for tests as ``svc.hosts`` (host name -> ``HostAgent``).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import dataclasses
+import logging
+from collections.abc import Coroutine
 from contextlib import AsyncExitStack
+from typing import Any
 
+from pocketstack.common.bus import Subscription
+from pocketstack.compute import rpc
+from pocketstack.compute.conductor.cell import CellConductor
+from pocketstack.compute.conductor.resync import LeftBehind, left_behind, resume
+from pocketstack.compute.conductor.super import schedule_and_build
+from pocketstack.compute.host.agent import HostAgent, HostClients
+from pocketstack.compute.objects import cell_admin
+from pocketstack.compute.scheduler import manager
 from pocketstack.compute.service import Compute
+from pocketstack.compute.virt.fake import FakeHypervisor
 
-__all__ = ["start_engine", "start_hosts"]
+__all__ = ["Engine", "engine_of", "hosts_of", "start_engine", "start_hosts"]
+
+READY_WAIT = 30.0  # seconds a boot waits for the hosts of a starting cloud
+
+log = logging.getLogger("pocketstack.compute.engine")
+
+
+@dataclasses.dataclass
+class Engine:
+    """What this process runs for compute: its host agents (by host name), and ``ready``,
+    set once they have registered and been discovered (boots wait for it)."""
+
+    hosts: dict[str, HostAgent] = dataclasses.field(default_factory=dict)
+    ready: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
+    left: LeftBehind | None = None  # read at start, resumed once the hosts are up
+
+
+def engine_of(svc: Compute) -> Engine:
+    """The engine state kept on ``svc`` (the one runtime attribute launch adds)."""
+    found = getattr(svc, "launched", None)
+    if not isinstance(found, Engine):
+        found = Engine()
+        setattr(svc, "launched", found)  # noqa: B010 - the one runtime attribute
+    return found
+
+
+def hosts_of(svc: Compute) -> dict[str, HostAgent]:
+    """The host agents this process runs (empty before ``start_hosts``)."""
+    return engine_of(svc).hosts
+
+
+def _cancel_on_close(stack: AsyncExitStack, subscription: Subscription) -> None:
+    stack.push_async_callback(subscription.cancel)
+
+
+async def _super_conductor(svc: Compute, method: str, payload: dict[str, Any]) -> None:
+    if method != rpc.SCHEDULE_AND_BUILD:
+        raise ValueError(f"unknown super-conductor method {method}")
+    ready = engine_of(svc).ready
+    if not ready.is_set():  # the cloud is still starting: let the hosts register first
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(ready.wait(), READY_WAIT)
+    await schedule_and_build(svc, payload)
+
+
+async def _discover_forever(svc: Compute, interval: float) -> None:
+    while True:
+        await asyncio.sleep(interval)
+        async with svc.writing() as api:
+            found = await cell_admin.discover_hosts(api, svc.cells.computes())
+        if found:
+            log.info("discovered hosts %s", found)
 
 
 async def start_engine(svc: Compute, stack: AsyncExitStack) -> None:
     """The super-conductor and scheduler on the API bus, a conductor on each cell's bus, and
     the periodic host discovery; stopped when ``stack`` closes."""
 
+    async def conductor(method: str, payload: dict[str, Any]) -> None:
+        await _super_conductor(svc, method, payload)
+
+    async def scheduler(method: str, payload: dict[str, Any]) -> Any:
+        return await manager.serve(svc, method, payload)
+
+    _cancel_on_close(stack, await svc.api_bus.serve(rpc.API_CONDUCTOR, conductor))
+    _cancel_on_close(stack, await svc.api_bus.serve(rpc.SCHEDULER, scheduler))
+    for cell in svc.cells.computes():
+        bus = await svc.cell_bus(cell)
+        handler = CellConductor(cell, bus, svc.clients.placement)
+        _cancel_on_close(stack, await bus.serve(rpc.CELL_CONDUCTOR, handler.handle))
+    interval = svc.settings.compute.discover_hosts_interval
+    if interval > 0:
+        task = svc.tasks.spawn(_discover_forever(svc, interval), name="discover hosts",
+                               finishable=False)
+        stack.callback(task.cancel)
+    engine = engine_of(svc)
+    engine.left = await left_behind(svc)
+    if svc.settings.compute.hosts_per_cell <= 0:
+        engine.ready.set()
+        _spawn(svc, stack, resume(svc, engine.left), "compute resync")
+
+
+def _spawn(svc: Compute, stack: AsyncExitStack, work: Coroutine[Any, Any, None],
+           name: str) -> None:
+    task = svc.tasks.spawn(work, name=name)
+    stack.callback(task.cancel)
+
+
+async def _bring_up(svc: Compute, agents: list[HostAgent]) -> None:
+    """Start the agents (their first reports reach placement, which waits for the cloud to
+    be assembled), map their hosts, mark the engine ready, then resync."""
+    await asyncio.gather(*(agent.start() for agent in agents))
+    async with svc.writing() as api:
+        await cell_admin.discover_hosts(api, svc.cells.computes())
+    engine = engine_of(svc)
+    engine.ready.set()
+    if engine.left is not None:
+        await resume(svc, engine.left)
+
 
 async def start_hosts(svc: Compute, stack: AsyncExitStack) -> None:
     """``[compute] hosts_per_cell`` fake host agents in every cell but cell0."""
+    settings = svc.settings.compute
+    failing = {name.strip() for name in settings.fail_spawn_on.split(",") if name.strip()}
+    clients = HostClients(svc.clients.placement, svc.clients.image, svc.clients.network,
+                          svc.clients.volume)
+    agents: dict[str, HostAgent] = {}
+    for cell in svc.cells.computes():
+        bus = await svc.cell_bus(cell)
+        for number in range(1, settings.hosts_per_cell + 1):
+            host = f"{cell.name}-host{number}"
+            driver = FakeHypervisor(
+                host, vcpus=settings.host_vcpus, memory_mb=settings.host_memory_mb,
+                disk_gb=settings.host_disk_gb, spawn_latency=settings.spawn_latency,
+                power_latency=settings.power_latency, fail_spawn=host in failing)
+            agent = HostAgent(host, bus, clients, driver,
+                              report_interval=settings.report_interval)
+            stack.push_async_callback(agent.stop)
+            agents[host] = agent
+    engine_of(svc).hosts.update(agents)
+    _spawn(svc, stack, _bring_up(svc, list(agents.values())), "compute hosts start")

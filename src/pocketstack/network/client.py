@@ -5,14 +5,59 @@ Its base URL is the cloud's public URL plus ``/networking`` (see ``Peers``).
 
 from __future__ import annotations
 
+from typing import Any
+
 from pocketstack.common.client import Peers, ServiceClient
 
 __all__ = ["NetworkClient"]
 
 PATH = "/networking"
+V2 = "/v2.0"
+
+
+def _params(filters: dict[str, Any]) -> dict[str, str]:
+    return {key: str(value) for key, value in filters.items() if value is not None}
 
 
 class NetworkClient(ServiceClient):
     @classmethod
     def from_peers(cls, peers: Peers) -> NetworkClient:
         return cls(peers.base_url + PATH, tokens=peers.tokens, transport=peers.transport)
+
+    async def get_network(self, network_id: str) -> dict[str, Any] | None:
+        response = await self.request("GET", f"{V2}/networks/{network_id}", expect=(200, 404))
+        if response.status_code == 404:
+            return None
+        network: dict[str, Any] = response.json()["network"]
+        return network
+
+    async def list_networks(self, **filters: Any) -> list[dict[str, Any]]:
+        response = await self.request("GET", f"{V2}/networks", params=_params(filters))
+        networks: list[dict[str, Any]] = response.json()["networks"]
+        return networks
+
+    async def create_port(self, **fields: Any) -> dict[str, Any]:
+        response = await self.request("POST", f"{V2}/ports", json={"port": fields},
+                                      expect=(201,))
+        port: dict[str, Any] = response.json()["port"]
+        return port
+
+    async def get_port(self, port_id: str) -> dict[str, Any] | None:
+        response = await self.request("GET", f"{V2}/ports/{port_id}", expect=(200, 404))
+        if response.status_code == 404:
+            return None
+        port: dict[str, Any] = response.json()["port"]
+        return port
+
+    async def update_port(self, port_id: str, **fields: Any) -> dict[str, Any]:
+        response = await self.request("PUT", f"{V2}/ports/{port_id}", json={"port": fields})
+        port: dict[str, Any] = response.json()["port"]
+        return port
+
+    async def delete_port(self, port_id: str) -> None:
+        await self.request("DELETE", f"{V2}/ports/{port_id}", expect=(204, 404))
+
+    async def list_ports(self, **filters: Any) -> list[dict[str, Any]]:
+        response = await self.request("GET", f"{V2}/ports", params=_params(filters))
+        ports: list[dict[str, Any]] = response.json()["ports"]
+        return ports

@@ -1,0 +1,136 @@
+"""The scheduler: ``select_destinations`` for the instances of one request.
+
+Placement narrows the hosts to those with room (allocation candidates), the filters drop
+those the request may not use, the weighers order the rest; the best one is claimed in
+placement (on a 409 the next is tried) and up to ``max_attempts - 1`` alternates of the same
+cell come with it, unclaimed, for the cell conductor's reschedules.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import Counter
+from typing import Any
+
+from pocketstack.compute import rpc
+from pocketstack.compute.objects import scheduling
+from pocketstack.compute.objects.build_requests import get_request_spec
+from pocketstack.compute.objects.scheduling import HostState
+from pocketstack.compute.scheduler.filters import FilterRequest, run_filters
+from pocketstack.compute.scheduler.weighers import sort_hosts
+from pocketstack.compute.service import Compute
+
+__all__ = ["NO_VALID_HOST", "NoValidHost", "resources_of", "select_destinations"]
+
+log = logging.getLogger("pocketstack.compute.scheduler")
+
+NO_VALID_HOST = "No valid host was found. There are not enough hosts available."
+
+
+class NoValidHost(Exception):
+    def __init__(self, reason: str = NO_VALID_HOST) -> None:
+        super().__init__(reason)
+
+
+def resources_of(spec: dict[str, Any]) -> dict[str, int]:
+    """What the instance asks of placement (no disk when it boots from a volume)."""
+    flavor = spec["flavor"]
+    disk = 0
+    if not spec.get("is_bfv"):
+        disk = (int(flavor.get("root_gb", 0)) + int(flavor.get("ephemeral_gb", 0))
+                + math.ceil(int(flavor.get("swap", 0)) / 1024))
+    return {"VCPU": int(flavor["vcpus"]), "MEMORY_MB": int(flavor["memory_mb"]),
+            "DISK_GB": disk}
+
+
+async def _filter_request(svc: Compute, spec: dict[str, Any]) -> FilterRequest:
+    request = FilterRequest(availability_zone=spec.get("availability_zone"),
+                            ignore_hosts=set(spec.get("ignore_hosts") or []))
+    destination = spec.get("requested_destination") or {}
+    request.force_host = destination.get("host")
+    request.force_node = destination.get("node")
+    group = spec.get("instance_group")
+    if group:
+        request.group_policy = group.get("policy")
+        request.max_server_per_host = (group.get("rules") or {}).get("max_server_per_host")
+        async with svc.reading() as api:
+            members = await scheduling.group_members(api, group["uuid"])
+        others = [m for m in members if m != spec["instance_uuid"]]
+        placed = await scheduling.hosts_of(svc.cells.computes(), others)
+        request.group_host_counts = dict(Counter(placed.values()))
+        request.group_hosts = set(placed.values())
+    return request
+
+
+def _free_ram(summaries: dict[str, Any], host: HostState) -> int:
+    memory = (summaries.get(host.uuid) or {}).get("resources", {}).get("MEMORY_MB")
+    if not memory:
+        return host.free_ram_mb
+    return int(memory["capacity"]) - int(memory["used"])
+
+
+async def _select_one(svc: Compute, spec: dict[str, Any], hosts: list[HostState],
+                      request: FilterRequest) -> list[rpc.Selection]:
+    settings = svc.settings.compute
+    candidates = await svc.clients.placement.allocation_candidates(
+        resources_of(spec), limit=settings.max_placement_results)
+    by_rp: dict[str, dict[str, Any]] = {}
+    for allocation_request in candidates.get("allocation_requests", []):
+        for rp in allocation_request.get("allocations", {}):
+            by_rp.setdefault(rp, allocation_request)
+    summaries = candidates.get("provider_summaries", {})
+    possible = [h for h in hosts if h.uuid in by_rp]
+    for host in possible:
+        host.free_ram_mb = _free_ram(summaries, host)
+    ordered = sort_hosts(run_filters(possible, request), request)
+    for index, host in enumerate(ordered):
+        claimed = await svc.clients.placement.claim(
+            spec["instance_uuid"], by_rp[host.uuid], spec["project_id"], spec["user_id"])
+        if not claimed:
+            continue
+        same_cell = [h for h in ordered[index + 1:] if h.cell_uuid == host.cell_uuid]
+        chosen = [host, *same_cell[:max(settings.max_attempts - 1, 0)]]
+        return [_selection(h, by_rp[h.uuid]) for h in chosen]
+    raise NoValidHost()
+
+
+def _selection(host: HostState, allocation_request: dict[str, Any]) -> rpc.Selection:
+    return rpc.Selection(host=host.host, nodename=host.nodename, cell_uuid=host.cell_uuid,
+                         compute_node_uuid=host.uuid, allocation_request=allocation_request,
+                         availability_zone=host.availability_zone)
+
+
+async def select_destinations(svc: Compute,
+                              instance_uuids: list[str]) -> list[list[rpc.Selection]]:
+    """The selections of each instance, in order; ``NoValidHost`` when one has none (the
+    claims already made for the others are released)."""
+    async with svc.reading() as api:
+        specs = [await get_request_spec(api, uuid) for uuid in instance_uuids]
+        hosts = await scheduling.host_states(
+            api, svc.cells.enabled(), down_after=svc.settings.compute.service_down_time)
+    made: list[list[rpc.Selection]] = []
+    try:
+        for uuid, spec in zip(instance_uuids, specs, strict=True):
+            if spec is None:
+                raise NoValidHost(f"Request spec of {uuid} not found")
+            request = await _filter_request(svc, {**spec, "instance_uuid": uuid})
+            for earlier in made:  # the request's own members count for its group
+                if request.group_policy:
+                    request.group_hosts.add(earlier[0]["host"])
+                    counts = request.group_host_counts
+                    counts[earlier[0]["host"]] = counts.get(earlier[0]["host"], 0) + 1
+            made.append(await _select_one(svc, {**spec, "instance_uuid": uuid}, hosts,
+                                          request))
+    except NoValidHost:
+        for uuid in instance_uuids[:len(made)]:
+            await svc.clients.placement.delete_allocations(uuid)
+        raise
+    return made
+
+
+async def serve(svc: Compute, method: str, payload: dict[str, Any]) -> Any:
+    """The scheduler's bus handler."""
+    if method != rpc.SELECT_DESTINATIONS:
+        raise ValueError(f"unknown scheduler method {method}")
+    return await select_destinations(svc, list(payload["instance_uuids"]))
