@@ -40,7 +40,7 @@ NODE_FIELDS = ("hypervisor_hostname", "hypervisor_type", "hypervisor_version", "
                "local_gb_used", "running_vms")
 
 
-def wire(row: Mapping[str, Any]) -> dict[str, Any]:
+def wire(row: Mapping[Any, Any]) -> dict[str, Any]:
     """A row as the bus carries it: ``to_record``'s form with plain ``str`` keys (orjson
     refuses SQLAlchemy's ``quoted_name`` keys)."""
     return {str(key): value for key, value in to_record(row).items()}
