@@ -1,6 +1,6 @@
 """The typed client other services use to call this service.
 
-Its base URL is the cloud's public URL plus ``/networking`` (see ``Peers``).
+Its base URL is the cloud's public URL plus ``/network`` (see ``Peers``).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from pocketstack.common.client import Peers, ServiceClient
 
 __all__ = ["NetworkClient"]
 
-PATH = "/networking"
+PATH = "/network"
 V2 = "/v2.0"
 
 
