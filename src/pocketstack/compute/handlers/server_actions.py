@@ -153,11 +153,10 @@ async def _create_image(svc: Compute, request: Request, found: Located, body: An
               "image_type": "snapshot", "base_image_ref": inst["image_ref"] or "",
               "owner": inst["project_id"], **(body.get("metadata") or {})}
     try:
-        made = await svc.clients.image.request("POST", "/v2/images", json=fields,
-                                               expect=(201,))
+        made = await svc.clients.image.create_image(**fields)
     except ServiceError as error:
         raise ApiError(503, f"The image service failed: {error.status}") from None
-    image_id = str(made.json()["id"])
+    image_id = str(made["id"])
     await _run(svc, ctx, found, _SNAPSHOT, image_id=image_id)
     if want(request, (2, 45)):
         return json_response({"image_id": image_id}, 202)

@@ -45,8 +45,7 @@ async def delete_located(svc: Compute, ctx: RequestContext, found: Located) -> N
     async with svc.writing() as api:
         await build_requests.set_queued_for_delete(api, uuid)
     if host is None:
-        await svc.clients.placement.request("DELETE", f"/allocations/{uuid}",
-                                            expect=(204, 404))
+        await svc.clients.placement.delete_allocations(uuid)
         return
     bus = await svc.cell_bus(found.cell)
     await bus.cast(rpc.COMPUTE, rpc.HostMethod.TERMINATE,

@@ -19,11 +19,13 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pocketstack.common.client import ServiceClient, ServiceError
+from pocketstack.common.client import ServiceError
 from pocketstack.compute.objects.build_requests import BootRecord
 from pocketstack.compute.objects.flavors import FlavorNotFound, get_flavor
 from pocketstack.compute.objects.instances import now
 from pocketstack.compute.objects.keypairs import get_keypair
+from pocketstack.image.client import ImageClient
+from pocketstack.network.client import NetworkClient
 
 __all__ = [
     "BootConflict",
@@ -69,44 +71,31 @@ def image_ref_of(ref: str) -> str:
     return ref.rstrip("/").rsplit("/", 1)[-1]
 
 
-async def get_image(client: ServiceClient, image_id: str) -> dict[str, Any]:
+async def get_image(client: ImageClient, image_id: str) -> dict[str, Any]:
     """The image (400 unless it exists and is active)."""
     try:
-        response = await client.request("GET", f"/v2/images/{image_id}")
+        image = await client.get_image(image_id)
     except ServiceError as error:
         if error.status in (400, 404):
             raise BootInvalid(f"Image {image_id} could not be found.") from None
         raise
-    image: dict[str, Any] = response.json()
     if image.get("status") != "active":
         raise BootInvalid(f"Image {image_id} is not active.")
     return image
 
 
-async def _get(client: ServiceClient, path: str, missing: str) -> dict[str, Any]:
-    try:
-        response = await client.request("GET", path)
-    except ServiceError as error:
-        if error.status == 404:
-            raise BootInvalid(missing) from None
-        raise
-    found: dict[str, Any] = response.json()
-    return found
-
-
-async def _auto_network(client: ServiceClient, project_id: str) -> list[dict[str, Any]]:
+async def _auto_network(client: NetworkClient, project_id: str) -> list[dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
-    for params in ({"project_id": project_id}, {"shared": "true"}):
-        response = await client.request("GET", "/v2.0/networks", params=params)
-        for net in response.json()["networks"]:
-            found[net["id"]] = net
+    for listed in (await client.list_networks(project_id=project_id),
+                   await client.list_networks(shared="true")):
+        found.update({net["id"]: net for net in listed})
     if len(found) > 1:
         raise BootConflict("Multiple possible networks found, use a Network ID to be more "
                            "specific.")
     return [{"network_id": net_id, "fixed_ip": None} for net_id in found]
 
 
-async def requested_networks(client: ServiceClient, networks: Any,
+async def requested_networks(client: NetworkClient, networks: Any,
                              project_id: str) -> list[dict[str, Any]]:
     """``networks`` of the request as the request spec carries them."""
     if networks in (None, "none"):
@@ -117,8 +106,9 @@ async def requested_networks(client: ServiceClient, networks: Any,
     for item in networks:
         port_id = item.get("port")
         if port_id:
-            port = (await _get(client, f"/v2.0/ports/{port_id}",
-                               f"Port id {port_id} could not be found."))["port"]
+            port = await client.get_port(port_id)
+            if port is None:
+                raise BootInvalid(f"Port id {port_id} could not be found.")
             if port.get("device_id"):
                 raise BootConflict(f"Port {port_id} is still in use.")
             wanted.append({"port_id": port_id})
@@ -126,17 +116,15 @@ async def requested_networks(client: ServiceClient, networks: Any,
         net_id = item.get("uuid")
         if not net_id:
             raise BootInvalid("Bad network format: missing uuid")
-        await _get(client, f"/v2.0/networks/{net_id}", f"Network {net_id} could not be found.")
+        if await client.get_network(net_id) is None:
+            raise BootInvalid(f"Network {net_id} could not be found.")
         wanted.append({"network_id": net_id, "fixed_ip": item.get("fixed_ip")})
     return wanted
 
 
 def _bdms(body: Mapping[str, Any], image_id: str) -> list[dict[str, Any]]:
     given = body.get("block_device_mapping_v2") or []
-    if not given:
-        if not image_id:
-            raise BootInvalid("Block Device Mapping is Invalid: Boot sequence for the instance "
-                              "and image/block device mapping combination is not valid.")
+    if not given and image_id:
         given = [{"source_type": "image", "destination_type": "local", "boot_index": 0,
                   "uuid": image_id, "delete_on_termination": True}]
     bdms = []
