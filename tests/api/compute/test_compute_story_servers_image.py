@@ -1,0 +1,38 @@
+"""Story: createImage of a running server: a queued image appears in the image service
+and becomes active once the host uploaded the snapshot; below 2.45 a Location header."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tests.api.compute.conftest import ComputeClient
+
+
+async def test_create_image(nova: ComputeClient) -> None:
+    base = await nova.image("base")
+    server_id = (await nova.boot(name="snap", imageRef=base))["id"]
+    await nova.wait_for(server_id, "ACTIVE")
+    response = await nova.post(f"/servers/{server_id}/action", json={
+        "createImage": {"name": "snap-1", "metadata": {"purpose": "test"}}})
+    assert response.status_code == 202, response.text
+    image_id = response.json()["image_id"]
+    status = ""
+    for _ in range(250):
+        image = await nova.other("GET", f"/image/v2/images/{image_id}")
+        assert image.status_code == 200, image.text
+        status = image.json()["status"]
+        if status == "active":
+            break
+        await asyncio.sleep(0.02)
+    assert status == "active"
+    assert image.json()["name"] == "snap-1"
+    assert image.json()["purpose"] == "test"
+    await nova.wait_for(server_id, "ACTIVE")
+    actions = (await nova.get(f"/servers/{server_id}/os-instance-actions")).json()
+    assert actions["instanceActions"][0]["action"] == "createImage"
+
+    old = await nova.post(f"/servers/{server_id}/action", version="2.1", json={
+        "createImage": {"name": "snap-2"}})
+    assert old.status_code == 202, old.text
+    assert "/images/" in old.headers["location"]
+    assert old.content == b""
