@@ -37,6 +37,20 @@ _SORT_KEYS = {"created_at", "updated_at", "display_name", "uuid", "host", "node"
               "access_ip_v6", "config_drive", "progress", "reservation_id",
               "root_device_name", "disk_config"}
 _ADMIN_SORT = {"host", "node"}
+# The query parameters Nova's list schema knows; from 2.75 any other one is a 400.
+_KNOWN = _SORT_KEYS | {
+    "all_tenants", "tenant_id", "project_id", "user_id", "name", "status", "image", "flavor",
+    "ip", "ip6", "changes-since", "changes-before", "deleted", "limit", "marker", "sort_key",
+    "sort_dir", "tags", "tags-any", "not-tags", "not-tags-any", "locked", "config_drive",
+    "created_at", "description", "kernel_id", "ramdisk_id", "architecture", "hidden",
+    "soft_deleted", "vcpus", "memory_mb", "root_gb", "auto_disk_config", "os_type",
+    "access_ip_v4", "access_ip_v6", "block_device_mapping", "cell_name", "info_cache",
+    "security_groups", "pci_devices", "services", "metadata", "system_metadata",
+    "instance_type_id", "ephemeral_gb", "ephemeral_key_uuid", "key_data", "cleaned",
+    "default_ephemeral_device", "default_swap_device", "shutdown_terminate",
+    "disable_terminate", "vm_mode", "launched_on", "locked_by", "fault", "numa_topology",
+    "pci_requests", "vpmems", "trusted_certs", "resources",
+    "ec2_ids", "keypairs", "device_metadata", "user_data", "terminated_at", "launched_at"}
 _TRUE = {"1", "true", "t", "yes", "y", "on"}
 
 
@@ -89,6 +103,11 @@ def _since(raw: str | None) -> datetime.datetime | None:
 
 def list_query(svc: Compute, request: Request, ctx: RequestContext, rule: str) -> ListQuery:
     params = request.query_params
+    if want(request, (2, 75)):
+        unknown = sorted(set(params) - _KNOWN)
+        if unknown:
+            raise ApiError(400, f"Additional properties are not allowed ('{unknown[0]}' was "
+                                "unexpected)")
     auth = ctx.authenticated
     admin = auth.is_admin
     project: str | None = auth.project_id
