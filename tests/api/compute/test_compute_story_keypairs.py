@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
-
 from tests.api.compute.conftest import ComputeClient
 
 
