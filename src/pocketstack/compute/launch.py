@@ -19,6 +19,7 @@ from typing import Any
 from pocketstack.common.bus import Subscription
 from pocketstack.compute import rpc
 from pocketstack.compute.conductor.cell import CellConductor
+from pocketstack.compute.conductor.gate import WriteGate
 from pocketstack.compute.conductor.resync import LeftBehind, left_behind, resume
 from pocketstack.compute.conductor.super import schedule_and_build
 from pocketstack.compute.host.agent import HostAgent, HostClients
@@ -42,6 +43,7 @@ class Engine:
     hosts: dict[str, HostAgent] = dataclasses.field(default_factory=dict)
     ready: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     left: LeftBehind | None = None  # read at start, resumed once the hosts are up
+    gate: WriteGate = dataclasses.field(default_factory=WriteGate)
 
 
 def engine_of(svc: Compute) -> Engine:
@@ -69,7 +71,7 @@ async def _super_conductor(svc: Compute, method: str, payload: dict[str, Any]) -
     if not ready.is_set():  # the cloud is still starting: let the hosts register first
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(ready.wait(), READY_WAIT)
-    await schedule_and_build(svc, payload)
+    await schedule_and_build(svc, engine_of(svc).gate, payload)
 
 
 async def _discover_forever(svc: Compute, interval: float) -> None:
@@ -95,7 +97,7 @@ async def start_engine(svc: Compute, stack: AsyncExitStack) -> None:
     _cancel_on_close(stack, await svc.api_bus.serve(rpc.SCHEDULER, scheduler))
     for cell in svc.cells.computes():
         bus = await svc.cell_bus(cell)
-        handler = CellConductor(cell, bus, svc.clients.placement)
+        handler = CellConductor(cell, bus, svc.clients.placement, engine_of(svc).gate)
         _cancel_on_close(stack, await bus.serve(rpc.CELL_CONDUCTOR, handler.handle))
     interval = svc.settings.compute.discover_hosts_interval
     if interval > 0:
@@ -106,7 +108,7 @@ async def start_engine(svc: Compute, stack: AsyncExitStack) -> None:
     engine.left = await left_behind(svc)
     if svc.settings.compute.hosts_per_cell <= 0:
         engine.ready.set()
-        _spawn(svc, stack, resume(svc, engine.left), "compute resync")
+        _spawn(svc, stack, resume(svc, engine.gate, engine.left), "compute resync")
 
 
 def _spawn(svc: Compute, stack: AsyncExitStack, work: Coroutine[Any, Any, None],
@@ -124,7 +126,7 @@ async def _bring_up(svc: Compute, agents: list[HostAgent]) -> None:
     engine = engine_of(svc)
     engine.ready.set()
     if engine.left is not None:
-        await resume(svc, engine.left)
+        await resume(svc, engine.gate, engine.left)
 
 
 async def start_hosts(svc: Compute, stack: AsyncExitStack) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 from pocketstack.common.bus import Bus
 from pocketstack.compute import rpc
 from pocketstack.compute.cells.registry import CellHandle
+from pocketstack.compute.conductor.gate import WriteGate
 from pocketstack.compute.objects import host_reports, instance_actions
 from pocketstack.compute.objects import instances as objects
 from pocketstack.compute.objects.instances import InstanceNotFound, UnexpectedTaskState
@@ -36,6 +37,7 @@ class CellConductor:
     cell: CellHandle
     bus: Bus
     placement: PlacementClient
+    gate: WriteGate
 
     async def handle(self, method: str, payload: dict[str, Any]) -> Any:
         handler = getattr(self, "_" + method, None)
@@ -49,7 +51,7 @@ class CellConductor:
         if "expected_task_state" in payload:
             options["expected_task_state"] = payload["expected_task_state"]
         try:
-            async with self.cell.writing() as conn:
+            async with self.gate.cell(self.cell) as conn:
                 updated = await objects.update_instance(
                     conn, payload["instance_uuid"], values, **options)
                 if "bdm_updates" in payload:
@@ -60,29 +62,29 @@ class CellConductor:
         return host_reports.wire(updated)
 
     async def _action_event(self, payload: dict[str, Any]) -> None:
-        async with self.cell.writing() as conn:
+        async with self.gate.cell(self.cell) as conn:
             await instance_actions.record_event(
                 conn, instance_uuid=payload["instance_uuid"], request_id=payload["request_id"],
                 event=payload["event"], host=payload.get("host"), result=payload.get("result"),
                 details=payload.get("details"))
 
     async def _instance_fault(self, payload: dict[str, Any]) -> None:
-        async with self.cell.writing() as conn:
+        async with self.gate.cell(self.cell) as conn:
             await objects.add_fault(conn, payload["instance_uuid"], code=payload["code"],
                                     message=payload["message"],
                                     details=payload.get("details"), host=payload.get("host"))
 
     async def _instance_destroy(self, payload: dict[str, Any]) -> None:
-        async with self.cell.writing() as conn:
+        async with self.gate.cell(self.cell) as conn:
             await objects.soft_delete_instance(conn, payload["instance_uuid"])
             await host_reports.destroy_bdms(conn, payload["instance_uuid"])
 
     async def _service_report(self, payload: dict[str, Any]) -> dict[str, Any]:
-        async with self.cell.writing() as conn:
+        async with self.gate.cell(self.cell) as conn:
             return await host_reports.report_service(conn, payload["host"], payload["binary"])
 
     async def _compute_node_report(self, payload: dict[str, Any]) -> None:
-        async with self.cell.writing() as conn:
+        async with self.gate.cell(self.cell) as conn:
             await host_reports.report_compute_node(conn, payload)
 
     async def _host_instances(self, payload: dict[str, Any]) -> list[dict[str, Any]]:
@@ -111,7 +113,7 @@ class CellConductor:
 
     async def _rebuild_on(self, instance: dict[str, Any], chosen: rpc.Selection,
                           alternates: list[rpc.Selection], failed: dict[str, Any]) -> None:
-        async with self.cell.writing() as conn:
+        async with self.gate.cell(self.cell) as conn:
             updated = await objects.update_instance(conn, instance["uuid"], {
                 "host": chosen["host"], "node": chosen["nodename"],
                 "launched_on": chosen["host"], "task_state": "scheduling",
@@ -128,7 +130,7 @@ class CellConductor:
         uuid = instance["uuid"]
         reason = payload.get("reason") or ""
         message = retries_exceeded(uuid) if payload.get("retried", True) else reason
-        async with self.cell.writing() as conn:
+        async with self.gate.cell(self.cell) as conn:
             try:
                 await objects.update_instance(conn, uuid, {"vm_state": "error",
                                                            "task_state": None})

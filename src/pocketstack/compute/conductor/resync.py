@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from pocketstack.compute import rpc
 from pocketstack.compute.cells.registry import CellHandle
+from pocketstack.compute.conductor.gate import WriteGate
 from pocketstack.compute.conductor.super import schedule_and_build
 from pocketstack.compute.db.cell_models import instances
 from pocketstack.compute.objects import build_requests, host_reports
@@ -45,20 +46,21 @@ async def left_behind(svc: Compute) -> LeftBehind:
                                 for cell in svc.cells.computes()})
 
 
-async def resume(svc: Compute, left: LeftBehind) -> None:
+async def resume(svc: Compute, gate: WriteGate, left: LeftBehind) -> None:
     """Finish or settle what ``left_behind`` found (once the hosts are up)."""
     async with svc.reading() as api:
         mappings = await build_requests.get_mappings(api, left.pending)
     for uuid in left.pending:
         mapping = mappings.get(uuid)
         if mapping is not None and mapping.cell_id is not None:
-            async with svc.writing() as api:
+            async with gate.api(svc) as api:
                 await build_requests.delete_build_request(api, uuid)
             continue  # created in its cell already: the cell pass below finishes it
         await svc.clients.placement.delete_allocations(uuid)
-        await schedule_and_build(svc, {"instance_uuids": [uuid], "request_id": RESYNC_REQUEST})
+        await schedule_and_build(svc, gate, {"instance_uuids": [uuid],
+                                             "request_id": RESYNC_REQUEST})
     for cell in svc.cells.computes():
-        await _settle_cell(svc, cell, left.unsettled.get(cell.uuid, []))
+        await _settle_cell(svc, gate, cell, left.unsettled.get(cell.uuid, []))
 
 
 async def _unsettled(cell: CellHandle) -> list[dict[str, Any]]:
@@ -72,7 +74,7 @@ async def _unsettled(cell: CellHandle) -> list[dict[str, Any]]:
     return found
 
 
-async def _settle_cell(svc: Compute, cell: CellHandle,
+async def _settle_cell(svc: Compute, gate: WriteGate, cell: CellHandle,
                        records: list[dict[str, Any]]) -> None:
     bus = await svc.cell_bus(cell)
     for record in records:
@@ -82,16 +84,16 @@ async def _settle_cell(svc: Compute, cell: CellHandle,
             await bus.cast(rpc.COMPUTE, rpc.HostMethod.TERMINATE,
                            {**base, "bdms": record["bdms"]}, server=host)
         elif record["vm_state"] == "building" and host:
-            async with cell.writing() as conn:
+            async with gate.cell(cell) as conn:
                 await objects.update_instance(conn, uuid, {"task_state": "scheduling"})
             await bus.cast(rpc.COMPUTE, rpc.HostMethod.BUILD_AND_RUN,
                            {**base, "instance": record, "alternates": []}, server=host)
         elif record["vm_state"] == "building":
-            async with cell.writing() as conn:
+            async with gate.cell(cell) as conn:
                 await objects.update_instance(conn, uuid, {"vm_state": "error",
                                                            "task_state": None})
                 await objects.add_fault(conn, uuid, code=500,
                                         message="Build interrupted before a host was chosen")
         else:
-            async with cell.writing() as conn:
+            async with gate.cell(cell) as conn:
                 await objects.update_instance(conn, uuid, {"task_state": None})

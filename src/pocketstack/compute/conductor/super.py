@@ -17,6 +17,7 @@ from typing import Any
 from pocketstack.common.bus import BusError, RemoteError
 from pocketstack.compute import rpc
 from pocketstack.compute.cells.registry import CellHandle
+from pocketstack.compute.conductor.gate import WriteGate
 from pocketstack.compute.objects import build_requests, host_reports, instance_actions
 from pocketstack.compute.objects import instances as objects
 from pocketstack.compute.scheduler.manager import NO_VALID_HOST
@@ -30,7 +31,7 @@ SCHEDULE_EVENT = "conductor_schedule_and_build_instances"
 SCHEDULER_TIMEOUT = 60.0
 
 
-async def schedule_and_build(svc: Compute, payload: dict[str, Any]) -> None:
+async def schedule_and_build(svc: Compute, gate: WriteGate, payload: dict[str, Any]) -> None:
     request_id = payload.get("request_id") or "req-unknown"
     async with svc.reading() as api:
         builds = {uuid: await build_requests.get_build_request(api, uuid)
@@ -48,10 +49,10 @@ async def schedule_and_build(svc: Compute, payload: dict[str, Any]) -> None:
         reason = exc.message if isinstance(exc, RemoteError) else str(exc)
         if not (isinstance(exc, RemoteError) and exc.exc_type == "NoValidHost"):
             log.warning("scheduling %s failed: %s", pending, exc)
-        await asyncio.gather(*(bury_in_cell0(svc, builds[uuid], request_id, reason)
+        await asyncio.gather(*(bury_in_cell0(svc, gate, builds[uuid], request_id, reason)
                                for uuid in pending))
         return
-    await asyncio.gather(*(_build_in_cell(svc, {**(builds[uuid] or {}),
+    await asyncio.gather(*(_build_in_cell(svc, gate, {**(builds[uuid] or {}),
                                                 "requested_networks": networks[uuid]},
                                           selections, request_id)
                            for uuid, selections in zip(pending, chosen, strict=True)))
@@ -71,14 +72,15 @@ async def _record_create(conn: Any, record: dict[str, Any], request_id: str,
         host=None, result=result)
 
 
-async def _map_and_forget(svc: Compute, uuid: str, cell: CellHandle) -> bool:
+async def _map_and_forget(svc: Compute, gate: WriteGate, uuid: str,
+                          cell: CellHandle) -> bool:
     """Point the mapping at ``cell`` and delete the build request; False when it was gone."""
-    async with svc.writing() as api:
+    async with gate.api(svc) as api:
         await build_requests.set_mapping_cell(api, uuid, cell.mapping.id)
         return await build_requests.delete_build_request(api, uuid)
 
 
-async def _build_in_cell(svc: Compute, build: dict[str, Any],
+async def _build_in_cell(svc: Compute, gate: WriteGate, build: dict[str, Any],
                          selections: list[rpc.Selection], request_id: str) -> None:
     chosen, alternates = selections[0], selections[1:]
     cell = svc.cells.get(chosen["cell_uuid"])
@@ -88,12 +90,12 @@ async def _build_in_cell(svc: Compute, build: dict[str, Any],
     record["availability_zone"] = (record.get("availability_zone")
                                    or chosen["availability_zone"])
     uuid = record["uuid"]
-    async with cell.writing() as conn:
+    async with gate.cell(cell) as conn:
         instance = await objects.create_instance(conn, record)
         await host_reports.create_bdms(conn, uuid, build["block_device_mappings"] or [])
         await _record_create(conn, record, request_id, "Success")
-    if not await _map_and_forget(svc, uuid, cell):
-        async with cell.writing() as conn:
+    if not await _map_and_forget(svc, gate, uuid, cell):
+        async with gate.cell(cell) as conn:
             await objects.soft_delete_instance(conn, uuid)
         await svc.clients.placement.delete_allocations(uuid)
         return
@@ -105,8 +107,8 @@ async def _build_in_cell(svc: Compute, build: dict[str, Any],
         "alternates": alternates}, server=chosen["host"])
 
 
-async def bury_in_cell0(svc: Compute, build: dict[str, Any] | None, request_id: str,
-                        reason: str = NO_VALID_HOST) -> None:
+async def bury_in_cell0(svc: Compute, gate: WriteGate, build: dict[str, Any] | None,
+                        request_id: str, reason: str = NO_VALID_HOST) -> None:
     """The instance in cell0, in ERROR with its fault and failed ``create`` action."""
     if build is None:
         return
@@ -114,12 +116,12 @@ async def bury_in_cell0(svc: Compute, build: dict[str, Any] | None, request_id: 
     record = {**_record_of(build), "vm_state": "error", "task_state": None,
               "host": None, "node": None}
     uuid = record["uuid"]
-    async with cell0.writing() as conn:
+    async with gate.cell(cell0) as conn:
         await objects.create_instance(conn, record)
         await objects.add_fault(conn, uuid, code=500, message=NO_VALID_HOST
                                 if "No valid host" in reason else reason[:255],
                                 details=reason)
         await _record_create(conn, record, request_id, "Error")
-    if not await _map_and_forget(svc, uuid, cell0):
-        async with cell0.writing() as conn:
+    if not await _map_and_forget(svc, gate, uuid, cell0):
+        async with gate.cell(cell0) as conn:
             await objects.soft_delete_instance(conn, uuid)

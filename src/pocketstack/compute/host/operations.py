@@ -90,28 +90,36 @@ class Operations:
     # -- build ---------------------------------------------------------------------------
 
     async def build_and_run(self, payload: dict[str, Any]) -> None:
+        """block_device_mapping → networking → spawning → active (a step with nothing to
+        do is skipped: the API could not tell). The event is recorded once, when done."""
         instance: dict[str, Any] = payload["instance"]
         uuid = instance["uuid"]
-        await self.event(payload, BUILD_EVENT, None)
         made = resources.Made()
+        expected: list[str | None] = ["scheduling", "block_device_mapping", "networking",
+                                      "spawning"]
         try:
-            step = await self.update(uuid, {"task_state": "block_device_mapping"},
-                                     ["scheduling", "block_device_mapping", "networking",
-                                      "spawning"])
-            if step is None:
-                return  # deleted meanwhile, or another action took over
-            bdm_updates = await resources.attach_volumes(self.agent.clients.volume,
-                                                         instance, made)
-            await self.update(uuid, {"task_state": "networking"}, None,
-                              bdm_updates=bdm_updates)
+            values: dict[str, Any] = {}
+            if any(b.get("destination_type") == "volume" for b in instance.get("bdms") or []):
+                if await self.update(uuid, {"task_state": "block_device_mapping"},
+                                     expected) is None:
+                    return  # deleted meanwhile, or another action took over
+                values["bdm_updates"] = await resources.attach_volumes(
+                    self.agent.clients.volume, instance, made)
             requested = instance.get("requested_networks") or []
-            addresses = await resources.bind_ports(self.agent.clients.network, instance,
-                                                   requested, self.agent.host, made)
-            preserved = ",".join(r["port_id"] for r in requested if r.get("port_id"))
-            sysmeta = {**(step.get("system_metadata") or {}),
-                       resources.PRESERVED_PORTS: preserved}
-            await self.update(uuid, {"task_state": "spawning", "addresses": addresses,
-                                     "system_metadata": sysmeta})
+            if requested:
+                if await self.update(uuid, {"task_state": "networking"}, expected,
+                                     **values) is None:
+                    return
+                values = {}
+                addresses = await resources.bind_ports(self.agent.clients.network, instance,
+                                                       requested, self.agent.host, made)
+                preserved = ",".join(r["port_id"] for r in requested if r.get("port_id"))
+                sysmeta = {**(instance.get("system_metadata") or {}),
+                           resources.PRESERVED_PORTS: preserved}
+                values["values"] = {"addresses": addresses, "system_metadata": sysmeta}
+            changes = {**values.pop("values", {}), "task_state": "spawning"}
+            if await self.update(uuid, changes, expected, **values) is None:
+                return
             if uuid not in self.driver.instances():
                 await self.driver.spawn(instance)
         except Exception as exc:  # any failure of the build reschedules it
