@@ -77,8 +77,12 @@ async def _super_conductor(svc: Compute, method: str, payload: dict[str, Any]) -
 async def _discover_forever(svc: Compute, interval: float) -> None:
     while True:
         await asyncio.sleep(interval)
-        async with svc.writing() as api:
-            found = await cell_admin.discover_hosts(api, svc.cells.computes())
+        try:
+            async with svc.writing() as api:
+                found = await cell_admin.discover_hosts(api, svc.cells.computes())
+        except cell_admin.CellAdminError as exc:  # a host mapped twice: logged, retried
+            log.warning("host discovery: %s", exc)
+            continue
         if found:
             log.info("discovered hosts %s", found)
 
@@ -120,7 +124,11 @@ def _spawn(svc: Compute, stack: AsyncExitStack, work: Coroutine[Any, Any, None],
 async def _bring_up(svc: Compute, agents: list[HostAgent]) -> None:
     """Start the agents (their first reports reach placement, which waits for the cloud to
     be assembled), map their hosts, mark the engine ready, then resync."""
-    await asyncio.gather(*(agent.start() for agent in agents))
+    outcomes = await asyncio.gather(*(agent.start() for agent in agents),
+                                    return_exceptions=True)
+    for agent, outcome in zip(agents, outcomes, strict=True):
+        if isinstance(outcome, BaseException):  # the others still serve
+            log.error("host %s did not start: %r", agent.host, outcome)
     async with svc.writing() as api:
         await cell_admin.discover_hosts(api, svc.cells.computes())
     engine = engine_of(svc)

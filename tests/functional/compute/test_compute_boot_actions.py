@@ -90,3 +90,28 @@ async def test_terminate_destroys_and_frees_placement(tmp_path: Path) -> None:
         assert (gone["vm_state"], gone["deleted"]) == ("deleted", gone["id"])
         assert uuid_ not in agent.driver.instances()
         assert await svc.clients.placement.get_allocations(uuid_) == {}
+
+
+async def test_rebuild_and_snapshot(tmp_path: Path) -> None:
+    async with cloud_of(tmp_path) as (_, svc):
+        [uuid_] = await boot(svc, "1")
+        await settled(svc, uuid_)
+        new_image = str(uuid.uuid4())
+        await _act(svc, uuid_, rpc.HostMethod.REBUILD, "rebuilding", "rebuild",
+                   image_ref=new_image)
+        assert (await _until(svc, uuid_, "active"))["image_ref"] == new_image
+        image = await svc.clients.image.create_image(
+            name="snap", disk_format="qcow2", container_format="bare")
+        assert image["status"] == "queued"
+        request_id = await _act(svc, uuid_, rpc.HostMethod.SNAPSHOT, "image_snapshot",
+                                "createImage", image_id=image["id"])
+        await _until(svc, uuid_, "active")
+        uploaded = await svc.clients.image.get_image(image["id"])
+        assert uploaded["status"] == "active" and uploaded["size"] > 0
+        found = await locate(svc, uuid_)
+        assert found is not None
+        async with found[0].reading() as conn:
+            got = await instance_actions.get_action(conn, uuid_, request_id)
+        assert got is not None
+        assert [(e["event"], e["result"]) for e in got[1]] == [
+            ("compute_snapshot_instance", "Success")]

@@ -44,8 +44,12 @@ async def test_two_instances_of_one_request_have_one_reservation(tmp_path: Path)
 
 async def test_a_build_request_left_behind_is_built_after_a_restart(tmp_path: Path) -> None:
     async with cloud_of(tmp_path) as (_, svc):
+        [running] = await boot(svc, "1")
+        _, before = await settled(svc, running)
         [uuid_] = await write_boot(svc, "1")  # written, never cast: the cloud stopped
     async with cloud_of(tmp_path) as (_, svc):
+        # The host agent took back what it ran before the restart.
+        assert hosts_of(svc)[before["host"]].driver.instances()[running] == 1
         cell, instance = await settled(svc, uuid_)
         assert not cell.mapping.is_cell0 and instance["vm_state"] == "active"
         async with svc.reading() as api:
