@@ -58,7 +58,8 @@ async def flavor(svc: Compute, flavorid: str = "1") -> dict[str, Any]:
 
 def record(flavor_body: dict[str, Any], *, reservation: str, index: int = 0,
            az: str | None = None, group: dict[str, Any] | None = None,
-           networks: list[dict[str, Any]] | None = None, count: int = 1) -> BootRecord:
+           networks: list[dict[str, Any]] | None = None, count: int = 1,
+           bdms: list[dict[str, Any]] | None = None) -> BootRecord:
     """One instance of a boot, as the servers API builds it (image boot, no bdms)."""
     instance_uuid = str(uuid.uuid4())
     instance = {
@@ -76,14 +77,17 @@ def record(flavor_body: dict[str, Any], *, reservation: str, index: int = 0,
            "boot_index": 0, "volume_id": None, "image_id": instance["image_ref"],
            "volume_size": None, "delete_on_termination": True, "device_name": None,
            "tag": None}
+    if bdms is not None:  # boot from volume
+        instance["image_ref"] = ""
     spec = {"instance_uuid": instance_uuid, "project_id": PROJECT, "user_id": USER,
             "flavor": flavor_body, "image": {"id": instance["image_ref"], "properties": {}},
             "availability_zone": az, "num_instances": count, "instance_group": group,
-            "scheduler_hints": {}, "is_bfv": False,
+            "scheduler_hints": {}, "is_bfv": bdms is not None,
             "requested_networks": networks or [], "security_groups": ["default"],
             "ignore_hosts": [], "requested_destination": None,
             "request_id": "req-" + reservation}
-    return BootRecord(instance, [bdm], [], spec)
+    made = [{**b, "uuid": str(uuid.uuid4())} for b in bdms] if bdms is not None else [bdm]
+    return BootRecord(instance, made, [], spec)
 
 
 async def write_boot(svc: Compute, flavorid: str = "1", count: int = 1,

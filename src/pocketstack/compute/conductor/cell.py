@@ -114,6 +114,7 @@ class CellConductor:
     async def _rebuild_on(self, instance: dict[str, Any], chosen: rpc.Selection,
                           alternates: list[rpc.Selection], failed: dict[str, Any]) -> None:
         async with self.gate.cell(self.cell) as conn:
+            await host_reports.reset_made_bdms(conn, instance["uuid"])
             updated = await objects.update_instance(conn, instance["uuid"], {
                 "host": chosen["host"], "node": chosen["nodename"],
                 "launched_on": chosen["host"], "task_state": "scheduling",

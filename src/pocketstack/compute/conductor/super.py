@@ -52,7 +52,7 @@ async def schedule_and_build(svc: Compute, gate: WriteGate, payload: dict[str, A
         await asyncio.gather(*(bury_in_cell0(svc, gate, builds[uuid], request_id, reason)
                                for uuid in pending))
         return
-    await asyncio.gather(*(_build_in_cell(svc, gate, {**(builds[uuid] or {}),
+    await asyncio.gather(*(_build_or_bury(svc, gate, {**(builds[uuid] or {}),
                                                 "requested_networks": networks[uuid]},
                                           selections, request_id)
                            for uuid, selections in zip(pending, chosen, strict=True)))
@@ -78,6 +78,18 @@ async def _map_and_forget(svc: Compute, gate: WriteGate, uuid: str,
     async with gate.api(svc) as api:
         await build_requests.set_mapping_cell(api, uuid, cell.mapping.id)
         return await build_requests.delete_build_request(api, uuid)
+
+
+async def _build_or_bury(svc: Compute, gate: WriteGate, build: dict[str, Any],
+                         selections: list[rpc.Selection], request_id: str) -> None:
+    """Build in the chosen cell; when that cannot even start (its database is down...),
+    release the claim and bury the instance in cell0 with the reason."""
+    try:
+        await _build_in_cell(svc, gate, build, selections, request_id)
+    except Exception as exc:
+        log.exception("building %s in its cell failed", build["instance"]["uuid"])
+        await svc.clients.placement.delete_allocations(build["instance"]["uuid"])
+        await bury_in_cell0(svc, gate, build, request_id, f"{type(exc).__name__}: {exc}")
 
 
 async def _build_in_cell(svc: Compute, gate: WriteGate, build: dict[str, Any],

@@ -129,7 +129,8 @@ class Operations:
         done = await self.update(uuid, {
             "vm_state": "active", "power_state": PowerState.RUNNING, "task_state": None,
             "launched_at": _now_iso(), "progress": 0}, ["spawning"])
-        if done is None:  # deleted while spawning: the terminate cleans up
+        if done is None:  # deleted while spawning: nothing of it may keep running
+            await self.driver.destroy(uuid)
             return
         await self.event(payload, BUILD_EVENT, "Success")
 

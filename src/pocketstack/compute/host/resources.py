@@ -8,6 +8,7 @@ given port bound to it. Addresses come back in the Nova API shape.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import dataclasses
 from typing import Any
@@ -19,12 +20,20 @@ from pocketstack.volume.client import VolumeClient
 __all__ = [
     "PRESERVED_PORTS",
     "Made",
+    "VolumeNotReady",
     "attach_volumes",
     "bind_ports",
     "detach_volumes",
     "release_ports",
     "undo",
 ]
+
+VOLUME_WAIT = 60.0  # seconds a new volume has to become available
+
+
+class VolumeNotReady(Exception):
+    """A volume the build created never became available."""
+
 
 PRESERVED_PORTS = "preserved_ports"  # system metadata: the ports the user gave, comma separated
 
@@ -51,11 +60,29 @@ async def attach_volumes(volumes: VolumeClient, instance: dict[str, Any],
                                                   name=f"{instance['uuid']}-blank")
             volume_id = str(created["id"])
             made.volumes.append(volume_id)
+            await _await_available(volumes, volume_id)
         attachment = await volumes.create_attachment(volume_id, instance["uuid"])
         made.attachments.append(str(attachment["id"]))
         await volumes.complete_attachment(str(attachment["id"]))
         updates[bdm["uuid"]] = {"volume_id": volume_id, "attachment_id": attachment["id"]}
     return updates
+
+
+async def _await_available(volumes: VolumeClient, volume_id: str) -> None:
+    """Wait for a new volume to leave ``creating``, as Nova's
+    ``_await_block_device_map_created`` (bounded, with a growing pause)."""
+    pause, waited = 0.01, 0.0
+    while waited < VOLUME_WAIT:
+        found = await volumes.get_volume(volume_id)
+        status = (found or {}).get("status")
+        if status == "available":
+            return
+        if status in (None, "error"):
+            raise VolumeNotReady(f"Volume {volume_id} did not finish creating ({status}).")
+        await asyncio.sleep(pause)
+        waited += pause
+        pause = min(pause * 2, 0.5)
+    raise VolumeNotReady(f"Volume {volume_id} was still creating after {VOLUME_WAIT} s.")
 
 
 async def detach_volumes(volumes: VolumeClient, bdms: list[dict[str, Any]]) -> None:

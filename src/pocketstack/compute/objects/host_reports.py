@@ -31,6 +31,7 @@ __all__ = [
     "list_bdms",
     "report_compute_node",
     "report_service",
+    "reset_made_bdms",
     "update_bdm",
     "wire",
 ]
@@ -131,3 +132,15 @@ async def destroy_bdms(conn: AsyncConnection, instance_uuid: str) -> None:
         block_device_mappings.c.instance_uuid == instance_uuid,
         block_device_mappings.c.deleted == 0).values(
         deleted=block_device_mappings.c.id, deleted_at=now()))
+
+
+async def reset_made_bdms(conn: AsyncConnection, instance_uuid: str) -> None:
+    """Forget what a failed build made (its attachments, the volumes it created), so the
+    next host starts from the mappings the user asked for."""
+    await conn.execute(sa.update(block_device_mappings).where(
+        block_device_mappings.c.instance_uuid == instance_uuid,
+        block_device_mappings.c.deleted == 0).values(attachment_id=None, updated_at=now()))
+    await conn.execute(sa.update(block_device_mappings).where(
+        block_device_mappings.c.instance_uuid == instance_uuid,
+        block_device_mappings.c.deleted == 0,
+        block_device_mappings.c.source_type != "volume").values(volume_id=None))
