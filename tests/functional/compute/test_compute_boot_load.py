@@ -7,7 +7,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from boot_engine_support import boot, cloud_of, settled, write_boot
+from boot_engine_support import boot, cloud_of, locate, settled, write_boot
 
 from pocketstack.compute.launch import hosts_of
 from pocketstack.compute.objects import build_requests
@@ -55,3 +55,20 @@ async def test_a_build_request_left_behind_is_built_after_a_restart(tmp_path: Pa
         async with svc.reading() as api:
             assert await build_requests.get_build_request(api, uuid_) is None
         assert uuid_ in hosts_of(svc)[instance["host"]].driver.instances()
+
+
+async def test_a_spawn_cut_off_by_a_stop_is_finished_after_the_restart(tmp_path: Path) -> None:
+    async with cloud_of(tmp_path, spawn_latency=30.0) as (_, svc):
+        [uuid_] = await boot(svc, "1")
+        for _ in range(1000):
+            found = await locate(svc, uuid_)
+            if found is not None and found[1]["task_state"] == "spawning":
+                break
+            await asyncio.sleep(0.01)
+        else:
+            raise AssertionError(f"{uuid_} never started spawning")
+    async with cloud_of(tmp_path) as (_, svc):
+        _, instance = await settled(svc, uuid_)
+        assert instance["vm_state"] == "active"
+        assert uuid_ in hosts_of(svc)[instance["host"]].driver.instances()
+        assert len(await svc.clients.placement.get_allocations(uuid_)) == 1
