@@ -98,11 +98,11 @@ class ComputeClient:
 
     async def network(self, name: str = "private", cidr: str = "10.0.0.0/24") -> str:
         """A network with one IPv4 subnet; its id."""
-        made = await self.other("POST", "/networking/v2.0/networks",
+        made = await self.other("POST", "/network/v2.0/networks",
                                 json={"network": {"name": name}})
         assert made.status_code == 201, made.text
         network_id = str(made.json()["network"]["id"])
-        subnet = await self.other("POST", "/networking/v2.0/subnets", json={"subnet": {
+        subnet = await self.other("POST", "/network/v2.0/subnets", json={"subnet": {
             "network_id": network_id, "cidr": cidr, "ip_version": 4, "name": name + "-v4"}})
         assert subnet.status_code == 201, subnet.text
         return network_id

@@ -57,7 +57,7 @@ def now() -> datetime.datetime:
 
 def to_record(instance: Mapping[str, Any]) -> dict[str, Any]:
     """The JSON-ready form: timestamps as ISO strings, no database id."""
-    record = {k: v for k, v in instance.items() if k != "id"}
+    record = {str(k): v for k, v in instance.items() if k != "id"}
     for name in DATETIME_FIELDS:
         value = record.get(name)
         if isinstance(value, datetime.datetime):
