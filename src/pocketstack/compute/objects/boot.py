@@ -173,7 +173,9 @@ async def _server_group(conn: AsyncConnection, hints: Mapping[str, Any]) -> dict
     try:
         group = await groups.get_group(conn, group_uuid)
     except LookupError:
-        raise BootInvalid(f"Invalid server group {group_uuid}") from None
+        group = None
+    if group is None:
+        raise BootInvalid(f"Invalid server group {group_uuid}")
     return {"uuid": group_uuid, "policy": group.get("policy"), "rules": group.get("rules", {})}
 
 
