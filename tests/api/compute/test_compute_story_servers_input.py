@@ -70,3 +70,14 @@ async def test_metadata(nova: ComputeClient) -> None:
     replaced = await nova.put(path, json={"metadata": {"z": "9"}})
     assert replaced.json() == {"metadata": {"z": "9"}}
     assert (await nova.show(server_id))["metadata"] == {"z": "9"}
+
+
+async def test_boot_with_key_pair_and_multiple(nova: ComputeClient) -> None:
+    made = await nova.post("/os-keypairs", json={"keypair": {"name": "k1"}}, version="2.10")
+    assert made.status_code in (200, 201), made.text
+    response = await _boot(nova, name="multi", key_name="k1", min_count=2, max_count=2)
+    assert response.status_code == 202, response.text
+    listed = (await nova.get("/servers/detail", params={"name": "^multi"})).json()["servers"]
+    assert sorted(s["name"] for s in listed) == ["multi-1", "multi-2"]
+    assert {s["key_name"] for s in listed} == {"k1"}
+    assert len({s["OS-EXT-SRV-ATTR:reservation_id"] for s in listed}) == 1
