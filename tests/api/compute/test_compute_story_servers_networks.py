@@ -1,0 +1,30 @@
+"""Story: networks at boot: "auto" picks the project's only network and the server gets an
+address on it; an explicit network works; a port already bound is a 409, and "auto" among
+several networks is ambiguous (409)."""
+
+from __future__ import annotations
+
+from tests.api.compute.conftest import ComputeClient
+
+
+async def test_networks_at_boot(nova: ComputeClient) -> None:
+    network_id = await nova.network("private", "10.0.0.0/24")
+    auto = (await nova.boot(name="auto", networks="auto"))["id"]
+    server = await nova.wait_for(auto, "ACTIVE")
+    assert server is not None
+    assert list(server["addresses"]) == ["private"]
+    assert server["addresses"]["private"][0]["addr"].startswith("10.0.0.")
+
+    ports = await nova.other("GET", "/network/v2.0/ports", params={"device_id": auto})
+    bound = ports.json()["ports"][0]["id"]
+    response = await nova.post("/servers", json={"server": {
+        "name": "steal", "flavorRef": "1", "networks": [{"port": bound}]}})
+    nova.error(response, 409, f"Port {bound} is still in use.")
+
+    explicit = (await nova.boot(name="explicit", networks=[{"uuid": network_id}]))["id"]
+    assert await nova.wait_for(explicit, "ACTIVE") is not None
+
+    await nova.network("second", "10.0.1.0/24")
+    ambiguous = await nova.post("/servers", json={"server": {
+        "name": "which", "flavorRef": "1", "networks": "auto"}})
+    nova.error(ambiguous, 409, "Multiple possible networks found")
