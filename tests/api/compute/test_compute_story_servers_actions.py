@@ -48,6 +48,13 @@ async def test_power_state_machine(nova: ComputeClient) -> None:
         "resume", "suspend", "unpause", "pause", "reboot", "start", "stop"]
     assert actions[-1]["action"] == "create"
     stop = actions[6]
+    paged = await nova.get(f"/servers/{server_id}/os-instance-actions", token=owner.token,
+                           params={"limit": "3", "marker": actions[1]["request_id"]})
+    assert [a["action"] for a in paged.json()["instanceActions"]] == [
+        "unpause", "pause", "reboot"]
+    assert "marker=" in paged.json()["links"][0]["href"]
+    nova.error(await nova.get(f"/servers/{server_id}/os-instance-actions",
+                              params={"marker": "req-nope"}), 400, "Marker req-nope")
     shown = await nova.get(f"/servers/{server_id}/os-instance-actions/{stop['request_id']}")
     assert shown.status_code == 200
     action = shown.json()["instanceAction"]

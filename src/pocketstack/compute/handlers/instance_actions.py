@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 from typing import Any
+from urllib.parse import urlencode
 
 from starlette.requests import Request
 from starlette.responses import Response
@@ -60,13 +61,38 @@ async def _cell_of(svc: Compute, request: Request, rule: str) -> Any:
     return found
 
 
+def _page(request: Request, rows: list[dict[str, Any]]) -> tuple[list[dict[str, Any]], bool]:
+    """≥ 2.58: ``marker`` (a request id) and ``limit``; whether the page is full."""
+    params = request.query_params
+    if not want(request, (2, 58)):
+        return rows, False
+    marker = params.get("marker")
+    if marker is not None:
+        ids = [r["request_id"] for r in rows]
+        if marker not in ids:
+            raise ApiError(400, f"Marker {marker} could not be found.")
+        rows = rows[ids.index(marker) + 1:]
+    if "limit" not in params:
+        return rows, False
+    try:
+        limit = int(params["limit"])
+    except ValueError:
+        raise ApiError(400, "limit param must be an integer") from None
+    return rows[:limit], len(rows) >= limit > 0
+
+
 async def list_actions(svc: Compute, request: Request) -> Response:
     found = await _cell_of(svc, request, "list")
-    if found.cell is None:
-        return json_response({"instanceActions": []})
-    async with found.cell.reading() as conn:
-        rows = await instance_actions.list_actions(conn, found.instance["uuid"])
-    return json_response({"instanceActions": [_action(r, request) for r in rows]})
+    rows: list[dict[str, Any]] = []
+    if found.cell is not None:
+        async with found.cell.reading() as conn:
+            rows = await instance_actions.list_actions(conn, found.instance["uuid"])
+    rows, full = _page(request, rows)
+    body: dict[str, Any] = {"instanceActions": [_action(r, request) for r in rows]}
+    if full:
+        query = urlencode({**request.query_params, "marker": rows[-1]["request_id"]})
+        body["links"] = [{"rel": "next", "href": f"{str(request.url).split('?')[0]}?{query}"}]
+    return json_response(body)
 
 
 async def show_action(svc: Compute, request: Request) -> Response:
