@@ -37,6 +37,18 @@ def _sqlite_begin_immediate(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+def _force_close(dbapi_connection: Any) -> None:
+    """Terminate an aiosqlite connection by stopping its thread, nothing more.
+
+    SQLAlchemy's own terminate first tries a graceful close in a shielded task; when the
+    caller is cancelled it stops the thread at once, and that task, queued behind the stop,
+    waits for a thread that is gone (and ``aiosqlite.close()`` awaits again in its
+    ``finally``), which hangs the loop's shutdown. Stopping the thread closes the SQLite
+    connection after the work already queued, which rolls back what was left open.
+    """
+    dbapi_connection._terminate_force_close()
+
+
 def create_engine_for(url: str, *, immediate: bool = False, **options: Any) -> AsyncEngine:
     """An engine for ``url``; SQLite files get their directory, WAL and foreign keys.
 
@@ -52,6 +64,8 @@ def create_engine_for(url: str, *, immediate: bool = False, **options: Any) -> A
             "null_pool", False
         ) else create_async_engine(url, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        if engine.dialect.has_terminate:
+            setattr(engine.dialect, "do_terminate", _force_close)  # noqa: B010
         if immediate:
             event.listen(engine.sync_engine, "connect", _sqlite_manual_transactions)
             event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
