@@ -6,6 +6,7 @@ registry, the buses, the policy enforcer and the clients of the services compute
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 from typing import Any
@@ -79,8 +80,12 @@ class Compute(ReadWrite):
         return await self.buses.get(cell.mapping.transport_url)
 
     async def close(self) -> None:
-        for task in list(self.tasks):
+        """Stop the background work and wait for it (a task cancelled mid-query must give its
+        connection back before the engines go), then the buses, clients and databases."""
+        running = list(self.tasks)
+        for task in running:
             task.cancel()
+        await asyncio.gather(*running, return_exceptions=True)
         await self.buses.close()
         await self.clients.close()
         await self.cells.close()

@@ -44,6 +44,7 @@ class ComputeClient:
         self.client = client
         self.admin = admin
         self.token = admin.token
+        self._default_image: str | None = None
 
     @property
     def service(self) -> Compute:
@@ -109,9 +110,18 @@ class ComputeClient:
 
     # -- servers ---------------------------------------------------------------------
 
+    async def default_image(self) -> str:
+        """One public image made on first use, booted by default."""
+        if self._default_image is None:
+            self._default_image = await self.image("default-image")
+        return self._default_image
+
     async def boot(self, token: str | None = None, **server: Any) -> dict[str, Any]:
-        """POST /servers (flavor 1, no networks, no image unless given); the 202 body."""
+        """POST /servers (flavor 1, no networks, the default image unless an image or block
+        devices are given); the 202 body."""
         body = {"name": "vm", "flavorRef": "1", "networks": "none", **server}
+        if "imageRef" not in body and "block_device_mapping_v2" not in body:
+            body["imageRef"] = await self.default_image()
         response = await self.post("/servers", token=token, json={"server": body})
         assert response.status_code == 202, response.text
         made: dict[str, Any] = response.json()["server"]

@@ -32,6 +32,14 @@ async def test_flavor_story(nova: ComputeClient) -> None:
     specs = await nova.post(f"/flavors/{f1['id']}/os-extra_specs",
                             json={"extra_specs": {"hw:cpu_policy": "shared", "k": "v"}})
     assert specs.status_code == 200, specs.text
+    nova.error(await nova.post(f"/flavors/{f1['id']}/os-extra_specs", json={
+        "extra_specs": {"hw:cpu_policy": "fast"}}), 400, "'fast' is not one of")
+    nova.error(await nova.put(f"/flavors/{f1['id']}/os-extra_specs/hw:bogus", json={
+        "hw:bogus": "1"}), 400, "does not appear to be a valid extra spec")
+    lax = await nova.post(f"/flavors/{f1['id']}/os-extra_specs", version="2.85",
+                          json={"extra_specs": {"hw:bogus": "1"}})
+    assert lax.status_code == 200, lax.text
+    await nova.delete(f"/flavors/{f1['id']}/os-extra_specs/hw:bogus")
     one = await nova.get(f"/flavors/{f1['id']}/os-extra_specs/k")
     assert one.json() == {"k": "v"}
     put = await nova.put(f"/flavors/{f1['id']}/os-extra_specs/k", json={"k": "w"})
@@ -45,12 +53,14 @@ async def test_flavor_story(nova: ComputeClient) -> None:
     described = await nova.put(f"/flavors/{f1['id']}", json={"flavor": {"description": "d"}})
     assert described.json()["flavor"]["description"] == "d"
 
+    every = [f["id"] for f in (await nova.get("/flavors")).json()["flavors"]]
+    assert every == sorted(every) and len(every) == 8  # flavorid order, f1's uuid included
     page = await nova.get("/flavors", params={"limit": 2, "is_public": "none"})
     body = page.json()
-    assert [f["id"] for f in body["flavors"]] == ["1", "2"]
-    assert body["flavors_links"][0]["href"].endswith("/v2.1/flavors?limit=2&marker=2")
-    rest = (await nova.get("/flavors", params={"marker": "2"})).json()["flavors"]
-    assert [f["id"] for f in rest][:2] == ["3", "4"]
+    assert [f["id"] for f in body["flavors"]] == every[:2]
+    assert body["flavors_links"][0]["href"].endswith(f"/v2.1/flavors?limit=2&marker={every[1]}")
+    rest = (await nova.get("/flavors", params={"marker": every[1]})).json()["flavors"]
+    assert [f["id"] for f in rest] == every[2:]
     nova.error(await nova.get("/flavors", params={"is_public": "maybe"}), 400,
                "Invalid is_public filter [maybe]")
     small = (await nova.get("/flavors", params={"minRam": 8192})).json()["flavors"]

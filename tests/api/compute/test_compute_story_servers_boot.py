@@ -76,7 +76,8 @@ async def test_microversion_shapes(nova: ComputeClient) -> None:
     assert old["flavor"]["id"] == "1"
     assert old["flavor"]["links"][0]["rel"] == "bookmark"
     assert "locked" not in old and "pinned_availability_zone" not in old
-    assert old["image"] == ""
+    assert old["image"]["id"] == await nova.default_image()
+    assert old["image"]["links"][0]["rel"] == "bookmark"
     new = (await nova.get(f"/servers/{server_id}", version="2.47")).json()["server"]
     assert new["flavor"] == {"vcpus": 1, "ram": 512, "disk": 1, "ephemeral": 0, "swap": 0,
                              "original_name": "m1.tiny", "extra_specs": {}}

@@ -9,7 +9,8 @@ from tests.api.compute.conftest import ComputeClient
 
 
 async def _boot(nova: ComputeClient, token: str | None = None, **server: Any) -> Any:
-    body = {"name": "vm", "flavorRef": "1", "networks": "none", **server}
+    body = {"name": "vm", "flavorRef": "1", "networks": "none",
+            "imageRef": await nova.default_image(), **server}
     return await nova.post("/servers", json={"server": body}, token=token)
 
 
@@ -19,6 +20,7 @@ async def test_bad_boot_requests(nova: ComputeClient) -> None:
     nova.error(await _boot(nova, imageRef=missing), 400,
                f"Image {missing} could not be found.")
     nova.error(await _boot(nova, key_name="nokey"), 400, "Invalid key_name provided.")
+    nova.error(await _boot(nova, imageRef=""), 400, "Missing imageRef attribute")
     nova.error(await _boot(nova, min_count=3, max_count=2), 400, "min_count")
     nova.error(await _boot(nova, user_data="not base64!"), 400, "base 64")
     no_networks = await nova.post("/servers", json={"server": {"name": "x",

@@ -18,7 +18,8 @@ async def test_networks_at_boot(nova: ComputeClient) -> None:
     ports = await nova.other("GET", "/network/v2.0/ports", params={"device_id": auto})
     bound = ports.json()["ports"][0]["id"]
     response = await nova.post("/servers", json={"server": {
-        "name": "steal", "flavorRef": "1", "networks": [{"port": bound}]}})
+        "name": "steal", "flavorRef": "1", "imageRef": await nova.default_image(),
+        "networks": [{"port": bound}]}})
     nova.error(response, 409, f"Port {bound} is still in use.")
 
     explicit = (await nova.boot(name="explicit", networks=[{"uuid": network_id}]))["id"]
@@ -26,5 +27,6 @@ async def test_networks_at_boot(nova: ComputeClient) -> None:
 
     await nova.network("second", "10.0.1.0/24")
     ambiguous = await nova.post("/servers", json={"server": {
-        "name": "which", "flavorRef": "1", "networks": "auto"}})
+        "name": "which", "flavorRef": "1", "imageRef": await nova.default_image(),
+        "networks": "auto"}})
     nova.error(ambiguous, 409, "Multiple possible networks found")

@@ -8,6 +8,7 @@ import pytest
 
 from pocketstack.common.errors import ApiError
 from pocketstack.compute.handlers.flavors import parse_is_public, view_flavor
+from pocketstack.compute.schemas.flavors import extra_spec_error
 
 FLAVOR: dict[str, Any] = {
     "flavorid": "7", "name": "m1.small", "memory_mb": 2048, "root_gb": 20, "vcpus": 1,
@@ -40,3 +41,22 @@ def test_is_public_filter(raw: str | None, parsed: bool | None) -> None:
 def test_is_public_filter_rejects_other_values() -> None:
     with pytest.raises(ApiError, match=r"Invalid is_public filter \[maybe\]"):
         parse_is_public("maybe")
+
+
+@pytest.mark.parametrize(("name", "value", "reason"), [
+    ("hw:cpu_policy", "dedicated", None),
+    ("hw:numa_cpus.0", "0-3", None),
+    ("custom", "anything", None),
+    ("mine:whatever", "x", None),
+    ("hw:cpu_policy", "fast", "'fast' is not one of: dedicated, shared, mixed."),
+    ("hw:numa_nodes", "0", "'0' is less than the min value of '1'."),
+    ("hw:numa_nodes", "two", "'two' is not a valid integer value."),
+    ("hw_rng:allowed", "maybe", "'maybe' is not a valid boolean-like value."),
+    ("hw:no_such_thing", "1", "extra spec 'hw:no_such_thing' does not appear to be a valid"),
+])
+def test_extra_spec_validation(name: str, value: str, reason: str | None) -> None:
+    found = extra_spec_error(name, value)
+    if reason is None:
+        assert found is None
+    else:
+        assert found is not None and reason in found

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,7 +18,13 @@ from pocketstack.compute.handlers import server_view as view
 from pocketstack.compute.handlers.base import authorize, want
 from pocketstack.compute.handlers.server_delete import delete_located
 from pocketstack.compute.handlers.server_query import list_query
-from pocketstack.compute.objects import boot, build_requests, instances, server_list
+from pocketstack.compute.objects import (
+    boot,
+    build_requests,
+    instances,
+    server_groups,
+    server_list,
+)
 from pocketstack.compute.schemas import servers as schemas
 from pocketstack.compute.service import Compute
 
@@ -60,15 +65,8 @@ async def find_server(svc: Compute, request: Request, server_id: str,
 
 
 async def _groups(svc: Compute, instance_uuid: str) -> list[str]:
-    try:
-        groups: Any = importlib.import_module("pocketstack.compute.objects.server_groups")
-    except ImportError:  # the server groups work has not landed
-        return []
-    finder = getattr(groups, "groups_of", None)
-    if finder is None:
-        return []
     async with svc.reading() as api:
-        return list(await finder(api, instance_uuid))
+        return await server_groups.groups_of(api, instance_uuid)
 
 
 async def show_view(svc: Compute, request: Request, found: server_list.Located, *,
@@ -136,7 +134,7 @@ async def create_server(svc: Compute, request: Request) -> Response:
     body, hints = document["server"], document.get("OS-SCH-HNT:scheduler_hints") or {}
     caller = boot.Caller(auth.project_id or "", auth.user_id, ctx.request_id)
     try:
-        image_ref = boot.image_ref_of(body.get("imageRef") or "")
+        image_ref = boot.require_image_or_volume(body)
         image = await boot.get_image(svc.clients.image, image_ref) if image_ref else {}
         networks = await boot.requested_networks(svc.clients.network, body.get("networks"),
                                                  caller.project_id)
@@ -149,6 +147,8 @@ async def create_server(svc: Compute, request: Request) -> Response:
         raise ApiError(400, str(error)) from None
     except boot.BootConflict as error:
         raise ApiError(409, str(error)) from None
+    except boot.BootForbidden as error:
+        raise ApiError(403, str(error)) from None
     except ServiceError as error:
         raise ApiError(503, f"A service compute relies on failed: {error.status}") from None
     uuids = [r.instance["uuid"] for r in records]

@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import binascii
 import dataclasses
-import importlib
 import secrets
 import uuid
 from collections.abc import Mapping
@@ -20,6 +19,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pocketstack.common.client import ServiceError
+from pocketstack.compute.objects import server_groups
 from pocketstack.compute.objects.build_requests import BootRecord
 from pocketstack.compute.objects.flavors import FlavorNotFound, get_flavor
 from pocketstack.compute.objects.instances import now
@@ -29,12 +29,14 @@ from pocketstack.network.client import NetworkClient
 
 __all__ = [
     "BootConflict",
+    "BootForbidden",
     "BootInvalid",
     "Caller",
     "build_records",
     "flavor_at_boot",
     "get_image",
     "image_ref_of",
+    "require_image_or_volume",
 ]
 
 _IMAGE_CORE = {"id", "name", "status", "visibility", "protected", "checksum", "os_hidden",
@@ -49,6 +51,18 @@ class BootInvalid(ValueError):
 
 class BootConflict(Exception):
     """The request conflicts with the state of a resource (409)."""
+
+
+class BootForbidden(Exception):
+    """Over a quota (403)."""
+
+
+def require_image_or_volume(body: Mapping[str, Any]) -> str:
+    """The image id to boot from, or "" to boot from a volume (block devices given)."""
+    ref = image_ref_of(body.get("imageRef") or "")
+    if not ref and not body.get("block_device_mapping_v2"):
+        raise BootInvalid("Missing imageRef attribute")
+    return ref
 
 
 @dataclasses.dataclass(frozen=True)
@@ -166,14 +180,7 @@ async def _server_group(conn: AsyncConnection, hints: Mapping[str, Any]) -> dict
     group_uuid = hints.get("group")
     if not group_uuid:
         return None
-    try:
-        groups: Any = importlib.import_module("pocketstack.compute.objects.server_groups")
-    except ImportError:  # the server groups work has not landed
-        return {"uuid": group_uuid, "policy": None, "rules": {}}
-    try:
-        group = await groups.get_group(conn, group_uuid)
-    except LookupError:
-        group = None
+    group = await server_groups.get_group(conn, group_uuid)
     if group is None:
         raise BootInvalid(f"Invalid server group {group_uuid}")
     return {"uuid": group_uuid, "policy": group.get("policy"), "rules": group.get("rules", {})}
@@ -184,10 +191,9 @@ async def add_group_members(conn: AsyncConnection, group: Mapping[str, Any] | No
     if group is None:
         return
     try:
-        groups: Any = importlib.import_module("pocketstack.compute.objects.server_groups")
-    except ImportError:
-        return
-    await groups.add_members(conn, group["uuid"], instance_uuids)
+        await server_groups.add_members(conn, group["uuid"], instance_uuids)
+    except server_groups.GroupFull as error:
+        raise BootForbidden(str(error)) from None
 
 
 def new_password() -> str:

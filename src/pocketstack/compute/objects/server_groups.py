@@ -23,6 +23,7 @@ __all__ = [
     "create_group",
     "delete_group",
     "get_group",
+    "groups_of",
     "list_groups",
     "require_group",
 ]
@@ -116,3 +117,12 @@ async def add_members(conn: AsyncConnection, group_uuid: str, instance_uuids: li
     if new:
         await conn.execute(sa.insert(instance_group_members), [
             {"group_id": group["id"], "instance_uuid": u, "created_at": now()} for u in new])
+
+
+async def groups_of(conn: AsyncConnection, instance_uuid: str) -> list[str]:
+    """The uuids of the server groups ``instance_uuid`` belongs to."""
+    rows = await conn.execute(
+        sa.select(instance_groups.c.uuid).join(
+            instance_group_members, instance_group_members.c.group_id == instance_groups.c.id)
+        .where(instance_group_members.c.instance_uuid == instance_uuid))
+    return [row.uuid for row in rows]

@@ -295,7 +295,7 @@ async def cell_bdms(conn: AsyncConnection, instance_uuid: str) -> list[dict[str,
     rows = await conn.execute(sa.select(block_device_mappings).where(
         block_device_mappings.c.instance_uuid == instance_uuid)
         .order_by(block_device_mappings.c.id))
-    return [{k: v for k, v in row.items() if k in _BDM_KEYS} for row in rows.mappings()]
+    return [{key: row[key] for key in _BDM_KEYS} for row in rows.mappings()]
 
 
 _BDM_KEYS = ("uuid", "source_type", "destination_type", "boot_index", "volume_id", "image_id",
