@@ -16,6 +16,7 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.pool import NullPool
+from sqlalchemy.util.concurrency import await_, in_greenlet
 
 __all__ = ["DatabaseRegistry", "create_engine_for", "create_sync_sqlite_engine"]
 
@@ -37,16 +38,20 @@ def _sqlite_begin_immediate(conn: Any) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _force_close(dbapi_connection: Any) -> None:
-    """Terminate an aiosqlite connection by stopping its thread, nothing more.
+def _terminate(dbapi_connection: Any) -> None:
+    """Terminate an aiosqlite connection: close it and wait for its thread to stop.
 
-    SQLAlchemy's own terminate first tries a graceful close in a shielded task; when the
-    caller is cancelled it stops the thread at once, and that task, queued behind the stop,
-    waits for a thread that is gone (and ``aiosqlite.close()`` awaits again in its
-    ``finally``), which hangs the loop's shutdown. Stopping the thread closes the SQLite
-    connection after the work already queued, which rolls back what was left open.
+    SQLAlchemy's own terminate runs the close in a shielded task and, when the caller is
+    cancelled, stops the thread at once; the shielded close, queued behind the stop, then
+    waits for a thread that is gone and hangs the loop's shutdown. Here the close is awaited
+    in the caller: cancelled, ``aiosqlite``'s ``close()`` still stops the thread and waits for
+    it in its ``finally``. A connection whose thread is already stopping is left to it.
     """
-    dbapi_connection._terminate_force_close()
+    inner = dbapi_connection._connection
+    if in_greenlet() and inner._running:
+        await_(inner.close())
+    else:
+        dbapi_connection._terminate_force_close()
 
 
 def create_engine_for(url: str, *, immediate: bool = False, **options: Any) -> AsyncEngine:
@@ -65,7 +70,7 @@ def create_engine_for(url: str, *, immediate: bool = False, **options: Any) -> A
         ) else create_async_engine(url, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         if engine.dialect.has_terminate:
-            setattr(engine.dialect, "do_terminate", _force_close)  # noqa: B010
+            setattr(engine.dialect, "do_terminate", _terminate)  # noqa: B010
         if immediate:
             event.listen(engine.sync_engine, "connect", _sqlite_manual_transactions)
             event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
