@@ -12,8 +12,23 @@ import socket
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from pocketstack.common.settings import Settings, load_settings
+
+NO_COMPUTE_HOSTS: dict[str, Any] = {"compute": {"hosts_per_cell": 0}}
+
+
+def cloud_settings(data_dir: Path, overrides: dict[str, Any] | None = None) -> Settings:
+    """Settings (no environment) for a cloud opened by a test that is not about compute: its
+    cells start without fake hosts, which would otherwise register as resource providers
+    in placement and start heartbeats. ``overrides`` are sections merged over that."""
+    sections = {name: dict(values) for name, values in NO_COMPUTE_HOSTS.items()}
+    for name, values in (overrides or {}).items():
+        sections.setdefault(name, {}).update(values)
+    return load_settings(data_dir, env={}, overrides=sections)
 
 
 def _reachable(host: str, port: int) -> bool:

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import httpx
 import sqlalchemy as sa
+from tests.conftest import cloud_settings
 
 from pocketstack.allinone import open_cloud
-from pocketstack.common.settings import load_settings
 
 BASE = "http://127.0.0.1:8080"
 
@@ -30,7 +30,7 @@ async def _token(http: httpx.AsyncClient, password: str) -> str:
 
 
 async def test_upload_interrupted_by_a_crash_ends_killed(tmp_path: Path) -> None:
-    settings = load_settings(tmp_path, env={}, overrides={"identity": {"password_hash_rounds": 4}})
+    settings = cloud_settings(tmp_path, overrides={"identity": {"password_hash_rounds": 4}})
     images = tmp_path / "images"
     async with open_cloud(settings) as cloud:
         async with httpx.AsyncClient(

@@ -14,9 +14,9 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.conftest import cloud_settings
 
 from pocketstack.allinone import Cloud, open_cloud
-from pocketstack.common.settings import load_settings
 
 BASE_URL = "http://127.0.0.1:8080"
 IDENTITY = f"{BASE_URL}/identity"
@@ -195,7 +195,7 @@ def open_keystone(tmp_path: Path) -> KeystoneFactory:
         sections = {"identity": {"password_hash_rounds": 4}}
         for section, values in overrides.items():
             sections.setdefault(section, {}).update(values)
-        settings = load_settings(tmp_path, env={}, overrides=sections)
+        settings = cloud_settings(tmp_path, overrides=sections)
         async with open_cloud(settings) as cloud:
             transport = httpx.ASGITransport(app=cloud.dispatch)
             async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:

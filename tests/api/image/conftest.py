@@ -16,9 +16,9 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.conftest import cloud_settings
 
 from pocketstack.allinone import Cloud, open_cloud
-from pocketstack.common.settings import load_settings
 from pocketstack.image.service import ImageService
 
 BASE_URL = "http://127.0.0.1:8080"
@@ -171,11 +171,8 @@ async def _token(client: httpx.AsyncClient, user: str, password: str, project: s
 
 @pytest.fixture
 async def gl(tmp_path: Path) -> AsyncIterator[GlanceClient]:
-    settings = load_settings(
-        tmp_path,
-        env={},
-        overrides={"identity": {"password_hash_rounds": 4}, "api": {"log_requests": False}},
-    )
+    settings = cloud_settings(tmp_path, overrides={
+        "identity": {"password_hash_rounds": 4}, "api": {"log_requests": False}})
     async with open_cloud(settings) as cloud:
         transport = httpx.ASGITransport(app=cloud.dispatch)
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:

@@ -14,9 +14,9 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.conftest import cloud_settings
 
 from pocketstack.allinone import Cloud, open_cloud
-from pocketstack.common.settings import load_settings
 
 BASE_URL = "http://127.0.0.1:8080"
 Json = dict[str, Any]
@@ -150,11 +150,8 @@ class NeutronClient:
 
 @pytest.fixture
 async def nt(tmp_path: Path) -> AsyncIterator[NeutronClient]:
-    settings = load_settings(
-        tmp_path,
-        env={},
-        overrides={"identity": {"password_hash_rounds": 4}, "api": {"log_requests": False}},
-    )
+    settings = cloud_settings(tmp_path, overrides={
+        "identity": {"password_hash_rounds": 4}, "api": {"log_requests": False}})
     async with open_cloud(settings) as cloud:
         transport = httpx.ASGITransport(app=cloud.dispatch)
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:

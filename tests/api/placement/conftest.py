@@ -12,9 +12,9 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.conftest import cloud_settings
 
 from pocketstack.allinone import Cloud, open_cloud
-from pocketstack.common.settings import load_settings
 
 BASE_URL = "http://127.0.0.1:8080"
 LATEST = "1.39"
@@ -64,7 +64,7 @@ class PlacementClient:
 
 @pytest.fixture
 async def pl(tmp_path: Path) -> AsyncIterator[PlacementClient]:
-    settings = load_settings(tmp_path, env={}, overrides={
+    settings = cloud_settings(tmp_path, overrides={
         "identity": {"password_hash_rounds": 4}, "api": {"log_requests": False}})
     async with open_cloud(settings) as cloud:
         transport = httpx.ASGITransport(app=cloud.dispatch)

@@ -23,9 +23,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
+from tests.conftest import cloud_settings
 
 from pocketstack.allinone import Cloud, open_cloud
-from pocketstack.common.settings import load_settings
 
 BASE_URL = "http://127.0.0.1:8080"
 KEY_MANAGER = f"{BASE_URL}/key-manager"
@@ -206,14 +206,10 @@ def open_km(tmp_path: Path) -> KeyManagerFactory:
 
     @asynccontextmanager
     async def opened(**api: Any) -> AsyncIterator[KeyManagerClient]:
-        settings = load_settings(
-            tmp_path,
-            env={},
-            overrides={
-                "identity": {"password_hash_rounds": 4},
-                "api": {"log_requests": False, **api},
-            },
-        )
+        settings = cloud_settings(tmp_path, overrides={
+            "identity": {"password_hash_rounds": 4},
+            "api": {"log_requests": False, **api},
+        })
         async with open_cloud(settings) as cloud:
             transport = httpx.ASGITransport(app=cloud.dispatch)
             async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:

@@ -18,9 +18,9 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.conftest import cloud_settings
 
 from pocketstack.allinone import Cloud, open_cloud
-from pocketstack.common.settings import load_settings
 from pocketstack.volume.service import VolumeService
 
 BASE_URL = "http://127.0.0.1:8080"
@@ -192,11 +192,8 @@ async def _login(client: httpx.AsyncClient, user: dict[str, Any], scope: dict[st
 
 @pytest.fixture
 async def vol(tmp_path: Path) -> AsyncIterator[VolumeClient]:
-    settings = load_settings(
-        tmp_path,
-        env={},
-        overrides={"identity": {"password_hash_rounds": 4}, "api": {"log_requests": False}},
-    )
+    settings = cloud_settings(tmp_path, overrides={
+        "identity": {"password_hash_rounds": 4}, "api": {"log_requests": False}})
     async with open_cloud(settings) as cloud:
         transport = httpx.ASGITransport(app=cloud.dispatch)
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from tests.conftest import cloud_settings
 
 from pocketstack.allinone import Cloud, open_cloud
 from pocketstack.common.client import ServiceClient, ServiceError, StaticToken
-from pocketstack.common.settings import load_settings
 from pocketstack.identity.client import IdentityClient, PasswordTokenSource
 
 BASE = "http://127.0.0.1:8080/identity"
@@ -18,8 +18,7 @@ BASE = "http://127.0.0.1:8080/identity"
 
 @pytest.fixture
 async def cloud(tmp_path: Path) -> AsyncIterator[Cloud]:
-    settings = load_settings(tmp_path, env={},
-                             overrides={"identity": {"password_hash_rounds": 4}})
+    settings = cloud_settings(tmp_path, overrides={"identity": {"password_hash_rounds": 4}})
     async with open_cloud(settings) as running:
         yield running
 

@@ -18,9 +18,10 @@ from pathlib import Path
 import httpx
 import pytest
 import sqlalchemy as sa
+from tests.conftest import cloud_settings
 
 from pocketstack.allinone import open_cloud
-from pocketstack.common.settings import Settings, load_settings
+from pocketstack.common.settings import Settings
 from pocketstack.network.db import models as m
 from pocketstack.network.service import Network
 
@@ -32,15 +33,11 @@ POOL_SIZE = 150
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """The cloud's settings, with the network service on a fresh database of the kind."""
-    return load_settings(
-        tmp_path,
-        env={},
-        overrides={
-            "database": {"network": database_url},
-            "identity": {"password_hash_rounds": 4},
-            "api": {"log_requests": False},
-        },
-    )
+    return cloud_settings(tmp_path, overrides={
+        "database": {"network": database_url},
+        "identity": {"password_hash_rounds": 4},
+        "api": {"log_requests": False},
+    })
 
 
 async def _admin_token(client: httpx.AsyncClient, password: str) -> str:

@@ -21,9 +21,9 @@ from typing import Any
 import httpx
 import pytest
 import sqlalchemy as sa
+from tests.conftest import cloud_settings
 
 from pocketstack.allinone import Cloud, open_cloud
-from pocketstack.common.settings import load_settings
 from pocketstack.placement.db import models as m
 from pocketstack.placement.objects import claim_writer
 from pocketstack.placement.objects.allocations import Claim
@@ -36,15 +36,11 @@ VERSION = {"OpenStack-API-Version": "placement 1.39"}
 @pytest.fixture
 async def cloud(database_url: str, tmp_path: Path) -> AsyncIterator[Cloud]:
     """An all-in-one cloud with placement on a fresh database of each kind in turn."""
-    settings = load_settings(
-        tmp_path,
-        env={},
-        overrides={
-            "database": {"placement": database_url},
-            "identity": {"password_hash_rounds": 4},
-            "api": {"log_requests": False},
-        },
-    )
+    settings = cloud_settings(tmp_path, overrides={
+        "database": {"placement": database_url},
+        "identity": {"password_hash_rounds": 4},
+        "api": {"log_requests": False},
+    })
     async with open_cloud(settings) as opened:
         yield opened
 

@@ -19,9 +19,10 @@ import httpx
 import pytest
 import sqlalchemy as sa
 import uvicorn
+from tests.conftest import cloud_settings
 
 from pocketstack.allinone import Cloud, CloudApp, open_cloud
-from pocketstack.common.settings import Settings, load_settings
+from pocketstack.common.settings import Settings
 from pocketstack.placement.db import models as m
 
 CLAIMS = 50
@@ -31,15 +32,11 @@ VERSION = {"OpenStack-API-Version": "placement 1.39"}
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
     """The cloud's settings, with placement on a fresh database of the parameter's kind."""
-    return load_settings(
-        tmp_path,
-        env={},
-        overrides={
-            "database": {"placement": database_url},
-            "identity": {"password_hash_rounds": 4},
-            "api": {"log_requests": False},
-        },
-    )
+    return cloud_settings(tmp_path, overrides={
+        "database": {"placement": database_url},
+        "identity": {"password_hash_rounds": 4},
+        "api": {"log_requests": False},
+    })
 
 
 async def _admin_token(client: httpx.AsyncClient, password: str) -> str:

@@ -5,20 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 
 import httpx
+from tests.conftest import cloud_settings
 
 from pocketstack.allinone import open_cloud
-from pocketstack.common.settings import load_settings
 from pocketstack.standalone import open_standalone
 
 BASE = "http://127.0.0.1:8080"
 
 
 async def test_placement_alone_asks_identity(tmp_path: Path) -> None:
-    settings = load_settings(tmp_path / "cloud", env={},
-                             overrides={"identity": {"password_hash_rounds": 4}})
+    settings = cloud_settings(tmp_path / "cloud",
+                              overrides={"identity": {"password_hash_rounds": 4}})
     async with open_cloud(settings) as cloud:
         to_identity = httpx.ASGITransport(app=cloud.dispatch)
-        alone = load_settings(tmp_path / "alone", env={}, overrides={"auth": {
+        alone = cloud_settings(tmp_path / "alone", overrides={"auth": {
             "identity_url": f"{BASE}/identity", "password": cloud.admin_password,
             "token_cache_time": 0}})
         async with open_standalone(alone, "placement", identity_transport=to_identity) as svc, \

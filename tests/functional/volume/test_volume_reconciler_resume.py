@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.conftest import cloud_settings
 
 from pocketstack.common.db import create_engine_for, upgrade
-from pocketstack.common.settings import Settings, load_settings
+from pocketstack.common.settings import Settings
 from pocketstack.volume.app import start_reconciler
 from pocketstack.volume.db import MIGRATIONS
 from pocketstack.volume.drivers import SparseFileBackend, VolumeBackend
@@ -52,7 +53,7 @@ class FullDisk(SparseFileBackend):
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return load_settings(tmp_path, env={})
+    return cloud_settings(tmp_path)
 
 
 @asynccontextmanager
