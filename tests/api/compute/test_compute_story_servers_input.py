@@ -7,6 +7,8 @@ from typing import Any
 
 from tests.api.compute.conftest import ComputeClient
 
+from pocketstack.compute.objects import server_list
+
 
 async def _boot(nova: ComputeClient, token: str | None = None, **server: Any) -> Any:
     body = {"name": "vm", "flavorRef": "1", "networks": "none",
@@ -83,3 +85,18 @@ async def test_boot_with_key_pair_and_multiple(nova: ComputeClient) -> None:
     assert sorted(s["name"] for s in listed) == ["multi-1", "multi-2"]
     assert {s["key_name"] for s in listed} == {"k1"}
     assert len({s["OS-EXT-SRV-ATTR:reservation_id"] for s in listed}) == 1
+
+    trio = await _boot(nova, name="trio", min_count=3, max_count=3)  # two cells: two share one
+    assert trio.status_code == 202, trio.text
+    servers = (await nova.get("/servers", params={"name": "^trio"})).json()["servers"]
+    bdm_uuids = set()
+    for server in servers:
+        await nova.wait_for(server["id"], "ACTIVE")
+        async with nova.service.reading() as api:
+            found = await server_list.locate(api, nova.service.cells, server["id"], timeout=5)
+        assert found.cell is not None
+        async with found.cell.reading() as conn:
+            bdms = await server_list.cell_bdms(conn, server["id"])
+        assert [b["image_id"] for b in bdms] == [await nova.default_image()]
+        bdm_uuids.add(bdms[0]["uuid"])
+    assert len(bdm_uuids) == 3  # each instance its own block device mapping

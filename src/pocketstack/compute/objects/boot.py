@@ -145,7 +145,7 @@ def _bdms(body: Mapping[str, Any], image_id: str) -> list[dict[str, Any]]:
     for bdm in given:
         source = bdm.get("source_type", "volume")
         bdms.append({
-            "uuid": str(uuid.uuid4()), "source_type": source,
+            "source_type": source,
             "destination_type": bdm.get("destination_type", "volume"),
             "boot_index": None if bdm.get("boot_index") is None else int(bdm["boot_index"]),
             "volume_id": bdm.get("uuid") if source == "volume" else None,
@@ -259,7 +259,8 @@ async def build_records(conn: AsyncConnection, body: Mapping[str, Any],
                 "requested_networks": networks, "security_groups": instance["security_groups"],
                 "ignore_hosts": [], "requested_destination": None,
                 "request_id": caller.request_id}
-        records.append(BootRecord(instance, [dict(b) for b in bdms], instance["tags"], spec))
+        own_bdms = [{**b, "uuid": str(uuid.uuid4())} for b in bdms]  # one row per instance
+        records.append(BootRecord(instance, own_bdms, instance["tags"], spec))
     return records, group
 
 
