@@ -78,6 +78,8 @@ async def _discover_forever(svc: Compute, interval: float) -> None:
     while True:
         await asyncio.sleep(interval)
         try:
+            if not await cell_admin.has_unmapped_hosts(svc.cells.computes()):
+                continue
             async with svc.writing() as api:
                 found = await cell_admin.discover_hosts(api, svc.cells.computes())
         except cell_admin.CellAdminError as exc:  # a host mapped twice: logged, retried

@@ -31,6 +31,7 @@ __all__ = [
     "delete_host",
     "discover_hosts",
     "find_cell",
+    "has_unmapped_hosts",
     "list_cells",
     "list_hosts",
     "map_cell0",
@@ -90,6 +91,20 @@ async def create_cell(api: AsyncConnection, *, name: str | None, transport_url: 
         uuid=cell_uuid, name=name, transport_url=transport_url,
         database_connection=database_connection, disabled=disabled, created_at=_now()))
     return await find_cell(api, cell_uuid)
+
+
+async def has_unmapped_hosts(cells: Sequence[CellHandle]) -> bool:
+    """Whether a compute node of ``cells`` awaits its host mapping (reads only: the periodic
+    discovery takes no write lock while there is nothing to map)."""
+    for cell in cells:
+        if cell.mapping.is_cell0:
+            continue
+        async with cell.reading() as conn:
+            if (await conn.execute(sa.select(compute_nodes.c.id).where(
+                    compute_nodes.c.mapped == 0, compute_nodes.c.deleted == 0).limit(1))
+                    ).first() is not None:
+                return True
+    return False
 
 
 async def discover_hosts(api: AsyncConnection, cells: Sequence[CellHandle]) -> list[str]:
