@@ -5,6 +5,7 @@ from __future__ import annotations
 from pocketstack.common.db.access import ReadWrite, is_transient
 from pocketstack.common.db.engines import (
     DatabaseRegistry,
+    begin_write,
     create_engine_for,
     create_sync_sqlite_engine,
 )
@@ -13,6 +14,7 @@ from pocketstack.common.db.migrate import current_revision, downgrade, upgrade
 __all__ = [
     "DatabaseRegistry",
     "ReadWrite",
+    "begin_write",
     "create_engine_for",
     "create_sync_sqlite_engine",
     "current_revision",

@@ -13,6 +13,8 @@ from contextlib import asynccontextmanager
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
+from pocketstack.common.db.engines import begin_write
+
 __all__ = ["ReadWrite", "is_transient"]
 
 _RETRY_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
@@ -49,8 +51,9 @@ class ReadWrite:
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncConnection]:
-        """One transaction that commits on success and rolls back on any error."""
-        async with self.writer.begin() as conn:
+        """One transaction that commits on success and rolls back on any error (on SQLite,
+        after this process's other writers of the database)."""
+        async with begin_write(self.writer) as conn:
             yield conn
 
     async def close(self) -> None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
@@ -10,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
+    AsyncConnection,
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
@@ -18,7 +22,10 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 from sqlalchemy.util.concurrency import await_, in_greenlet
 
-__all__ = ["DatabaseRegistry", "create_engine_for", "create_sync_sqlite_engine"]
+__all__ = ["DatabaseRegistry", "begin_write", "create_engine_for", "create_sync_sqlite_engine"]
+
+BUSY_TIMEOUT_S = 10.0  # SQLite's busy_timeout below, in seconds
+_WRITE_LOCK = "_pocketstack_write_lock"
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -26,7 +33,7 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
     cursor.close()
 
 
@@ -74,11 +81,40 @@ def create_engine_for(url: str, *, immediate: bool = False, **options: Any) -> A
         if immediate:
             event.listen(engine.sync_engine, "connect", _sqlite_manual_transactions)
             event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
+            setattr(engine.sync_engine, _WRITE_LOCK, asyncio.Lock())
         return engine
     options.setdefault("pool_pre_ping", True)
     if parsed.get_backend_name() == "mysql":
         options.setdefault("pool_recycle", 3600)
     return create_async_engine(url, **options)
+
+
+@asynccontextmanager
+async def begin_write(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """One write transaction on ``engine``; on an ``immediate`` SQLite engine, after the
+    other writers of this process.
+
+    SQLite lets one writer in at a time and makes the others poll with growing sleeps; a
+    burst of writers starves some past the busy timeout ("database is locked"). Queued on an
+    asyncio lock instead, they go one after another. A writer that waited the whole busy
+    timeout goes on to SQLite's own wait, as it would without the lock (another process, or
+    two databases locked in opposite orders, never hangs here).
+    """
+    lock: asyncio.Lock | None = getattr(engine.sync_engine, _WRITE_LOCK, None)
+    held = False
+    if lock is not None:
+        try:
+            async with asyncio.timeout(BUSY_TIMEOUT_S):
+                await lock.acquire()
+            held = True
+        except TimeoutError:
+            pass
+    try:
+        async with engine.begin() as conn:
+            yield conn
+    finally:
+        if held and lock is not None:
+            lock.release()
 
 
 def create_sync_sqlite_engine(url: str, *, immediate: bool = False) -> sa.Engine:

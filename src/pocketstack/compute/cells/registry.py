@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pocketstack.common.db import create_engine_for, upgrade
+from pocketstack.common.db import begin_write, create_engine_for, upgrade
 from pocketstack.compute.db import CELL_MIGRATIONS
 from pocketstack.compute.db.api_models import cell_mappings
 
@@ -74,8 +74,9 @@ class CellHandle:
 
     @asynccontextmanager
     async def writing(self) -> AsyncIterator[AsyncConnection]:
-        """One transaction that commits on success and rolls back on any error."""
-        async with self.writer.begin() as conn:
+        """One transaction that commits on success and rolls back on any error (on SQLite,
+        after this process's other writers of the database)."""
+        async with begin_write(self.writer) as conn:
             yield conn
 
     async def close(self) -> None:

@@ -1,20 +1,16 @@
-"""One writer at a time per SQLite database, in this process.
+"""Where the conductors open their write transactions: the cell's or the API database's.
 
-SQLite takes its write lock at ``BEGIN IMMEDIATE`` and makes every other writer poll with
-growing sleeps; under a burst of boots most of the time goes to those sleeps (and some give
-up after the busy timeout). The conductors queue their own writes on an asyncio lock per
-database instead, so SQLite sees them one after another. Server databases (PostgreSQL,
-MariaDB) are not gated.
+One writer at a time per SQLite database is now the databases' own rule
+(``common.db.begin_write``, behind every ``writing()``), so the gate only names the
+transaction; server databases (PostgreSQL, MariaDB) lock rows as before.
 """
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
-from collections.abc import AsyncIterator, Callable
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pocketstack.compute.cells.registry import CellHandle
 from pocketstack.compute.service import Compute
@@ -24,23 +20,8 @@ __all__ = ["WriteGate"]
 
 @dataclasses.dataclass
 class WriteGate:
-    _locks: dict[int, asyncio.Lock] = dataclasses.field(default_factory=dict)
-
-    @asynccontextmanager
-    async def writing(self, writer: AsyncEngine,
-                      begin: Callable[[], AbstractAsyncContextManager[AsyncConnection]]
-                      ) -> AsyncIterator[AsyncConnection]:
-        """``begin()``'s transaction, after the other gated writers of ``writer``."""
-        if writer.dialect.name != "sqlite":
-            async with begin() as conn:
-                yield conn
-            return
-        lock = self._locks.setdefault(id(writer), asyncio.Lock())
-        async with lock, begin() as conn:
-            yield conn
-
     def cell(self, cell: CellHandle) -> AbstractAsyncContextManager[AsyncConnection]:
-        return self.writing(cell.writer, cell.writing)
+        return cell.writing()
 
     def api(self, svc: Compute) -> AbstractAsyncContextManager[AsyncConnection]:
-        return self.writing(svc.writer, svc.writing)
+        return svc.writing()
