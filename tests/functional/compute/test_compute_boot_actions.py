@@ -58,8 +58,13 @@ async def test_stop_start_pause_and_reboot_reach_nova_states(tmp_path: Path) -> 
         request_id = await _act(svc, uuid_, rpc.HostMethod.STOP, "powering-off", "stop")
         assert (await _until(svc, uuid_, "stopped"))["power_state"] == 4
         assert driver.instances()[uuid_] == 4
-        async with cell.reading() as conn:
-            got = await instance_actions.get_action(conn, uuid_, request_id)
+        got = None
+        for _ in range(int(WAIT_S / 0.01)):  # the host records its event after the state
+            async with cell.reading() as conn:
+                got = await instance_actions.get_action(conn, uuid_, request_id)
+            if got is not None and all(e["result"] is not None for e in got[1]):
+                break
+            await asyncio.sleep(0.01)
         assert got is not None
         assert [(e["event"], e["result"]) for e in got[1]] == [
             ("compute_stop_instance", "Success")]
