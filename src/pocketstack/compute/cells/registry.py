@@ -9,15 +9,14 @@ nothing.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
-from pocketstack.common.db import begin_write, create_engine_for, upgrade
+from pocketstack.common.db import ReadWrite, create_engine_for, upgrade
 from pocketstack.compute.db import CELL_MIGRATIONS
 from pocketstack.compute.db.api_models import cell_mappings
 
@@ -52,8 +51,9 @@ class CellMapping:
 
 
 @dataclasses.dataclass
-class CellHandle:
-    """One cell as this process reaches it: reads on ``engine``, writes on ``writer``."""
+class CellHandle(ReadWrite):
+    """One cell as this process reaches it: reads on ``engine``, writes on ``writer``
+    (``reading()`` and ``writing()`` as every service's)."""
 
     mapping: CellMapping
     engine: AsyncEngine
@@ -66,18 +66,6 @@ class CellHandle:
     @property
     def name(self) -> str:
         return self.mapping.name
-
-    @asynccontextmanager
-    async def reading(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn:
-            yield conn
-
-    @asynccontextmanager
-    async def writing(self) -> AsyncIterator[AsyncConnection]:
-        """One transaction that commits on success and rolls back on any error (on SQLite,
-        after this process's other writers of the database)."""
-        async with begin_write(self.writer) as conn:
-            yield conn
 
     async def close(self) -> None:
         await self.engine.dispose()
