@@ -22,6 +22,7 @@ __all__ = [
     "DatabaseSettings",
     "IdentitySettings",
     "ImageSettings",
+    "QuotaSettings",
     "Settings",
     "load_settings",
 ]
@@ -81,12 +82,38 @@ class ComputeSettings:
     report_interval: float = 10.0  # seconds between host heartbeats
     enable_instance_password: bool = True  # [api] enable_instance_password
     max_limit: int = 1000  # [api] max_limit
+    # [api] list_records_by_skipping_down_cells: a list below 2.69 (or with filters) leaves
+    # out a down cell's servers; False answers 500 instead.
+    list_records_by_skipping_down_cells: bool = True
 
 
 @dataclasses.dataclass(frozen=True)
 class CellsSettings:
     timeout: float = 60.0  # seconds a cell has to answer a scatter-gather
     recheck_interval: float = 30.0  # seconds between probes of a cell marked down
+    # Route each cell's database and bus connections through a TCP proxy this process runs,
+    # so that `pocketstack cell fault` can cut a cell off (rehearsals, tests).
+    fault_injection: bool = False
+
+
+@dataclasses.dataclass(frozen=True)
+class QuotaSettings:
+    """Compute quotas ([quota]): defaults (-1 is unlimited) and how usage is counted."""
+
+    instances: int = 10
+    cores: int = 20
+    ram: int = 51200
+    metadata_items: int = 128
+    key_pairs: int = 100
+    server_groups: int = 10
+    server_group_members: int = 10
+    injected_files: int = 5
+    injected_file_content_bytes: int = 10240
+    injected_file_path_length: int = 255
+    # False (legacy): instances, cores and RAM counted in every cell (a down cell counts 0).
+    # True: cores and RAM from placement usages, instances from the instance mappings.
+    count_usage_from_placement: bool = False
+    recheck_quota: bool = True  # check again once the instances exist (races)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,6 +152,7 @@ class Settings:
     image: ImageSettings = dataclasses.field(default_factory=ImageSettings)
     compute: ComputeSettings = dataclasses.field(default_factory=ComputeSettings)
     cells: CellsSettings = dataclasses.field(default_factory=CellsSettings)
+    quota: QuotaSettings = dataclasses.field(default_factory=QuotaSettings)
 
     @property
     def public_url(self) -> str:
@@ -206,7 +234,7 @@ def load_settings(
     for section, options in (overrides or {}).items():
         raw.setdefault(section, {}).update(options)
     unknown = set(raw) - {"api", "identity", "database", "auth", "image", "compute",
-                        "cells"}
+                        "cells", "quota"}
     if unknown:
         raise ValueError(f"unknown section(s) in {config_file}: {', '.join(sorted(unknown))}")
     return Settings(
@@ -218,4 +246,5 @@ def load_settings(
         image=_build_section(ImageSettings, raw.get("image", {}), env, "image"),
         compute=_build_section(ComputeSettings, raw.get("compute", {}), env, "compute"),
         cells=_build_section(CellsSettings, raw.get("cells", {}), env, "cells"),
+        quota=_build_section(QuotaSettings, raw.get("quota", {}), env, "quota"),
     )

@@ -16,8 +16,11 @@ from collections.abc import Coroutine
 from contextlib import AsyncExitStack
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from pocketstack.common.bus import Subscription
 from pocketstack.compute import rpc
+from pocketstack.compute.cells.probe import recheck_forever
 from pocketstack.compute.conductor.cell import CellConductor
 from pocketstack.compute.conductor.gate import WriteGate
 from pocketstack.compute.conductor.resync import LeftBehind, left_behind, resume
@@ -77,13 +80,18 @@ async def _super_conductor(svc: Compute, method: str, payload: dict[str, Any]) -
 async def _discover_forever(svc: Compute, interval: float) -> None:
     while True:
         await asyncio.sleep(interval)
+        cells = [cell for cell in svc.cells.computes() if not cell.health.is_down]
         try:
-            if not await cell_admin.has_unmapped_hosts(svc.cells.computes()):
-                continue
-            async with svc.writing() as api:
-                found = await cell_admin.discover_hosts(api, svc.cells.computes())
+            async with asyncio.timeout(svc.settings.cells.timeout):
+                if not await cell_admin.has_unmapped_hosts(cells):
+                    continue
+                async with svc.writing() as api:
+                    found = await cell_admin.discover_hosts(api, cells)
         except cell_admin.CellAdminError as exc:  # a host mapped twice: logged, retried
             log.warning("host discovery: %s", exc)
+            continue
+        except (TimeoutError, OSError, SQLAlchemyError) as exc:  # a cell went down meanwhile
+            log.warning("host discovery: %s: %s", type(exc).__name__, exc)
             continue
         if found:
             log.info("discovered hosts %s", found)
@@ -110,6 +118,11 @@ async def start_engine(svc: Compute, stack: AsyncExitStack) -> None:
         task = svc.tasks.spawn(_discover_forever(svc, interval), name="discover hosts",
                                finishable=False)
         stack.callback(task.cancel)
+    cells = svc.settings.cells
+    probe = svc.tasks.spawn(recheck_forever(svc.cells, interval=cells.recheck_interval,
+                                            timeout=cells.timeout),
+                            name="cell health probe", finishable=False)
+    stack.callback(probe.cancel)
     engine = engine_of(svc)
     engine.left = await left_behind(svc)
     if svc.settings.compute.hosts_per_cell <= 0:

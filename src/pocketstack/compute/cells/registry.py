@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pocketstack.common.db import ReadWrite, create_engine_for, upgrade
+from pocketstack.compute.cells.health import CellHealth
 from pocketstack.compute.db import CELL_MIGRATIONS
 from pocketstack.compute.db.api_models import cell_mappings
 
@@ -53,11 +54,12 @@ class CellMapping:
 @dataclasses.dataclass
 class CellHandle(ReadWrite):
     """One cell as this process reaches it: reads on ``engine``, writes on ``writer``
-    (``reading()`` and ``writing()`` as every service's)."""
+    (``reading()`` and ``writing()`` as every service's), and whether it is reachable."""
 
     mapping: CellMapping
     engine: AsyncEngine
     writer: AsyncEngine
+    health: CellHealth = dataclasses.field(default_factory=CellHealth)
 
     @property
     def uuid(self) -> str:

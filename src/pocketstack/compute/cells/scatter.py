@@ -1,18 +1,26 @@
 """Scatter-gather over cells: one task per cell, each under a timeout, each in its own
-database session; a typed result per cell, so a failing cell is data, not an exception."""
+database session; a typed result per cell, so a failing cell is data, not an exception.
+
+A cell known to be down (:mod:`cells.health`) is not asked: its result is a
+:class:`CellDown` error at once. A cell that times out or cannot be reached is marked down.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Generic, TypeVar
 
+from pocketstack.compute.cells.health import CellDown, is_unreachable
 from pocketstack.compute.cells.registry import CellHandle
 
 __all__ = ["CellResult", "scatter_gather"]
 
 T = TypeVar("T")
+
+log = logging.getLogger("pocketstack.compute.cells")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -28,6 +36,11 @@ class CellResult(Generic[T]):
     def ok(self) -> bool:
         return self.error is None and not self.timed_out
 
+    @property
+    def down(self) -> bool:
+        """The cell could not be reached (known down, timed out, connection failed)."""
+        return self.timed_out or (self.error is not None and is_unreachable(self.error))
+
     def unwrap(self) -> T:
         """The value; the cell's error (or ``TimeoutError``) raised again otherwise."""
         if self.timed_out:
@@ -37,14 +50,24 @@ class CellResult(Generic[T]):
         return self.value  # type: ignore[return-value]
 
 
+def _marked_down(cell: CellHandle, reason: str) -> None:
+    if cell.health.mark_down("db", reason):
+        log.warning("cell %s (%s) is down: %s", cell.name, cell.uuid, reason)
+
+
 async def _one(cell: CellHandle, work: Callable[[CellHandle], Awaitable[T]],
                timeout: float) -> CellResult[T]:  # noqa: ASYNC109 - per cell
+    if cell.health.part_down("db"):
+        return CellResult(cell, error=CellDown(cell.name, cell.health.reason))
     try:
         async with asyncio.timeout(timeout):
             return CellResult(cell, value=await work(cell))
     except TimeoutError:
+        _marked_down(cell, f"no answer within {timeout:g} s")
         return CellResult(cell, timed_out=True)
     except Exception as error:  # a cell's failure is its result
+        if is_unreachable(error):
+            _marked_down(cell, f"{type(error).__name__}: {error}")
         return CellResult(cell, error=error)
 
 

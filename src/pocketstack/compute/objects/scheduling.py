@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pocketstack.compute.cells.registry import CellHandle
+from pocketstack.compute.cells.scatter import scatter_gather
 from pocketstack.compute.db.api_models import (
     aggregate_hosts,
     aggregate_metadata,
@@ -59,30 +60,34 @@ async def mapped_hosts(api: AsyncConnection) -> dict[str, int]:
 
 
 async def host_states(api: AsyncConnection, cells: Sequence[CellHandle], *,
-                      down_after: float) -> list[HostState]:
-    """The compute nodes of ``cells`` whose host is mapped to that cell."""
+                      down_after: float, timeout: float) -> list[HostState]:  # noqa: ASYNC109
+    """The compute nodes of ``cells`` whose host is mapped to that cell; a cell that is down
+    (or does not answer within ``timeout``) has none (Nova: its computes are absent)."""
     mapped = await mapped_hosts(api)
     zones = await host_azs(api)
     limit = now() - datetime.timedelta(seconds=down_after)
-    found: list[HostState] = []
-    for cell in cells:
+
+    async def read(cell: CellHandle) -> list[HostState]:
         async with cell.reading() as conn:
             rows = await conn.execute(
                 sa.select(compute_nodes, services.c.disabled, services.c.forced_down,
                           services.c.last_seen_up)
                 .join(services, services.c.id == compute_nodes.c.service_id)
                 .where(compute_nodes.c.deleted == 0, services.c.deleted == 0))
-            for row in rows.mappings():
-                if mapped.get(row["host"]) != cell.mapping.id:
-                    continue
-                seen = row["last_seen_up"]
-                up = not row["forced_down"] and seen is not None and seen >= limit
-                ram = int(row["memory_mb"] * row["ram_allocation_ratio"]
-                          - row["memory_mb_used"])
-                found.append(HostState(
-                    row["host"], row["hypervisor_hostname"], cell.uuid, row["uuid"],
-                    bool(row["disabled"]), up, zones.get(row["host"], DEFAULT_AZ), ram))
-    return found
+            return [_host_state(row, cell, limit, zones) for row in rows.mappings()
+                    if mapped.get(row["host"]) == cell.mapping.id]
+
+    results = await scatter_gather(cells, read, timeout=timeout)
+    return [host for result in results.values() if result.ok for host in result.unwrap()]
+
+
+def _host_state(row: sa.RowMapping, cell: CellHandle, limit: datetime.datetime,
+                zones: dict[str, str]) -> HostState:
+    seen = row["last_seen_up"]
+    up = not row["forced_down"] and seen is not None and seen >= limit
+    ram = int(row["memory_mb"] * row["ram_allocation_ratio"] - row["memory_mb_used"])
+    return HostState(row["host"], row["hypervisor_hostname"], cell.uuid, row["uuid"],
+                     bool(row["disabled"]), up, zones.get(row["host"], DEFAULT_AZ), ram)
 
 
 async def group_members(api: AsyncConnection, group_uuid: str) -> list[str]:
@@ -93,15 +98,21 @@ async def group_members(api: AsyncConnection, group_uuid: str) -> list[str]:
     return [row.instance_uuid for row in rows]
 
 
-async def hosts_of(cells: Sequence[CellHandle], instance_uuids: Sequence[str]) -> dict[str, Any]:
-    """instance uuid -> its host, for those placed on one (any cell)."""
+async def hosts_of(cells: Sequence[CellHandle], instance_uuids: Sequence[str], *,
+                   timeout: float) -> dict[str, Any]:  # noqa: ASYNC109 - per cell
+    """instance uuid -> its host, for those placed on one (cells that answer)."""
     if not instance_uuids:
         return {}
-    placed: dict[str, Any] = {}
-    for cell in cells:
+
+    async def read(cell: CellHandle) -> dict[str, Any]:
         async with cell.reading() as conn:
             rows = await conn.execute(sa.select(instances.c.uuid, instances.c.host).where(
                 instances.c.uuid.in_(list(instance_uuids)), instances.c.deleted == 0,
                 instances.c.host.is_not(None)))
-            placed.update({row.uuid: row.host for row in rows})
+            return {row.uuid: row.host for row in rows}
+
+    placed: dict[str, Any] = {}
+    for result in (await scatter_gather(cells, read, timeout=timeout)).values():
+        if result.ok:
+            placed.update(result.unwrap())
     return placed

@@ -57,7 +57,8 @@ async def _filter_request(svc: Compute, spec: dict[str, Any]) -> FilterRequest:
         async with svc.reading() as api:
             members = await scheduling.group_members(api, group["uuid"])
         others = [m for m in members if m != spec["instance_uuid"]]
-        placed = await scheduling.hosts_of(svc.cells.computes(), others)
+        placed = await scheduling.hosts_of(svc.cells.computes(), others,
+                                           timeout=svc.settings.cells.timeout)
         request.group_host_counts = dict(Counter(placed.values()))
         request.group_hosts = set(placed.values())
     return request
@@ -108,7 +109,8 @@ async def select_destinations(svc: Compute,
     async with svc.reading() as api:
         specs = [await get_request_spec(api, uuid) for uuid in instance_uuids]
         hosts = await scheduling.host_states(
-            api, svc.cells.enabled(), down_after=svc.settings.compute.service_down_time)
+            api, svc.cells.enabled(), down_after=svc.settings.compute.service_down_time,
+            timeout=svc.settings.cells.timeout)
     made: list[list[rpc.Selection]] = []
     try:
         for uuid, spec in zip(instance_uuids, specs, strict=True):
