@@ -119,7 +119,8 @@ async def start_engine(svc: Compute, stack: AsyncExitStack) -> None:
                                finishable=False)
         stack.callback(task.cancel)
     cells = svc.settings.cells
-    probe = svc.tasks.spawn(recheck_forever(svc.cells, interval=cells.recheck_interval,
+    probe = svc.tasks.spawn(recheck_forever(svc.cells, svc.cell_transport_url,
+                                            interval=cells.recheck_interval,
                                             timeout=cells.timeout),
                             name="cell health probe", finishable=False)
     stack.callback(probe.cancel)

@@ -13,6 +13,7 @@ from pocketstack.common.routing import Handler, Route
 from pocketstack.compute.handlers import (
     aggregates,
     availability_zones,
+    cells,
     flavor_access,
     flavor_extra_specs,
     flavors,
@@ -84,6 +85,8 @@ RESOURCES: list[tuple[str, Mapping[str, ComputeHandler]]] = [
     ("/os-hypervisors/detail", {"GET": hypervisors.list_hypervisors_detail}),
     ("/os-hypervisors/statistics", {"GET": hypervisors.show_statistics}),
     ("/os-hypervisors/{hypervisor_id}", {"GET": hypervisors.show_hypervisor}),
+    ("/os-cells", {"GET": cells.list_cells}),
+    ("/os-cells/{cell_id}/fault", {"PUT": cells.set_fault}),
 ]
 
 

@@ -21,6 +21,7 @@ from pocketstack.common.policy import Enforcer
 from pocketstack.common.reconcile import GuardedTasks
 from pocketstack.common.settings import Settings
 from pocketstack.compute.cells import BusHub, CellHandle, CellRegistry
+from pocketstack.compute.cells.faults import CellFaults
 from pocketstack.compute.policies import RULES
 from pocketstack.image.client import ImageClient
 from pocketstack.network.client import NetworkClient
@@ -72,12 +73,21 @@ class Compute(ReadWrite):
         buses = BusHub()
         api_bus = await buses.get(settings.cell_transport_url("api"))
         return cls(settings, engine, create_engine_for(url, immediate=True, **options),
-                   Enforcer(RULES), CellRegistry(), buses, Clients.from_peers(peers), api_bus,
+                   Enforcer(RULES),
+                   CellRegistry(CellFaults() if settings.cells.fault_injection else None),
+                   buses, Clients.from_peers(peers), api_bus,
                    GuardedTasks(logger=log))
+
+    async def cell_transport_url(self, cell: CellHandle) -> str:
+        """Where this process reaches the bus of ``cell`` (through its fault proxy if any)."""
+        url = cell.mapping.transport_url
+        if self.cells.faults is not None:
+            url = await self.cells.faults.transport_url(cell.uuid, cell.name, url)
+        return url
 
     async def cell_bus(self, cell: CellHandle) -> Bus:
         """The started bus of ``cell`` (never cell0's: nothing runs there)."""
-        return await self.buses.get(cell.mapping.transport_url)
+        return await self.buses.get(await self.cell_transport_url(cell))
 
     async def close(self) -> None:
         """Stop the background work and wait for it (a task cancelled mid-query must give its

@@ -28,7 +28,8 @@ LATEST = "2.96"
 WAIT_S = 10.0
 
 _FAULTS = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemNotFound",
-           405: "badMethod", 406: "computeFault", 409: "conflictingRequest", 413: "overLimit"}
+           405: "badMethod", 406: "computeFault", 409: "conflictingRequest", 413: "overLimit",
+           500: "computeFault"}
 
 
 @dataclasses.dataclass(frozen=True)

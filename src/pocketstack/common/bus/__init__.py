@@ -14,7 +14,7 @@ from pocketstack.common.bus.base import (
     RemoteError,
     Subscription,
 )
-from pocketstack.common.bus.factory import make_bus
+from pocketstack.common.bus.factory import make_bus, probe_bus
 from pocketstack.common.bus.inprocess import InProcessBus
 from pocketstack.common.bus.rabbitmq import RabbitMQBus
 
@@ -29,4 +29,5 @@ __all__ = [
     "RemoteError",
     "Subscription",
     "make_bus",
+    "probe_bus",
 ]

@@ -1,18 +1,22 @@
 """The health probe: every ``[cells] recheck_interval`` seconds each cell marked down is
-asked again (a ``SELECT 1`` on its database under ``[cells] timeout``); one that answers is
-marked up, and the next request reads it in full again."""
+asked again under ``[cells] timeout`` — a ``SELECT 1`` on its database, a fresh connection
+to its bus — and a part that answers is marked up (the next request reads it in full)."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 import sqlalchemy as sa
 
+from pocketstack.common.bus import BusUnavailable, probe_bus
 from pocketstack.compute.cells.health import is_unreachable
 from pocketstack.compute.cells.registry import CellHandle, CellRegistry
 
-__all__ = ["probe_cell", "recheck_forever"]
+__all__ = ["BusUrl", "probe_cell", "probe_cell_bus", "recheck_forever"]
+
+BusUrl = Callable[[CellHandle], Awaitable[str]]
 
 log = logging.getLogger("pocketstack.compute.cells")
 
@@ -34,12 +38,27 @@ async def probe_cell(cell: CellHandle, *, timeout: float) -> bool:  # noqa: ASYN
     return True
 
 
-async def recheck_forever(cells: CellRegistry, *, interval: float,
+async def probe_cell_bus(cell: CellHandle, url: str, *,
+                         timeout: float) -> bool:  # noqa: ASYNC109
+    """Whether the cell's bus takes a connection now; its health is updated either way."""
+    try:
+        await probe_bus(url, timeout=timeout)
+    except BusUnavailable as error:
+        cell.health.mark_down("bus", str(error))
+        return False
+    if cell.health.mark_up("bus"):
+        log.warning("the bus of cell %s (%s) is up again", cell.name, cell.uuid)
+    return True
+
+
+async def recheck_forever(cells: CellRegistry, bus_url: BusUrl, *, interval: float,
                           timeout: float) -> None:  # noqa: ASYNC109 - per probe
-    """Probe the down cells every ``interval`` seconds, all at once."""
+    """Probe the down parts of the cells every ``interval`` seconds, all at once."""
     while True:
         await asyncio.sleep(interval)
-        down = [cell for cell in cells.all() if cell.health.part_down("db")]
-        if down:
-            await asyncio.gather(*(probe_cell(cell, timeout=timeout) for cell in down),
-                                 return_exceptions=True)
+        probes = [probe_cell(cell, timeout=timeout) for cell in cells.all()
+                  if cell.health.part_down("db")]
+        probes += [probe_cell_bus(cell, await bus_url(cell), timeout=timeout)
+                   for cell in cells.all() if cell.health.part_down("bus")]
+        if probes:
+            await asyncio.gather(*probes, return_exceptions=True)

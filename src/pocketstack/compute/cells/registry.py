@@ -8,6 +8,7 @@ nothing.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 from collections.abc import Sequence
 from typing import Any
@@ -17,6 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from pocketstack.common.db import ReadWrite, create_engine_for, upgrade
+from pocketstack.compute.cells.faults import CellFaults
 from pocketstack.compute.cells.health import CellHealth
 from pocketstack.compute.db import CELL_MIGRATIONS
 from pocketstack.compute.db.api_models import cell_mappings
@@ -60,6 +62,8 @@ class CellHandle(ReadWrite):
     engine: AsyncEngine
     writer: AsyncEngine
     health: CellHealth = dataclasses.field(default_factory=CellHealth)
+    # Reads that timed out, cancelled and still unwinding (closed with the cell).
+    stragglers: set[asyncio.Task[Any]] = dataclasses.field(default_factory=set)
 
     @property
     def uuid(self) -> str:
@@ -70,12 +74,17 @@ class CellHandle(ReadWrite):
         return self.mapping.name
 
     async def close(self) -> None:
+        stragglers = list(self.stragglers)
+        for task in stragglers:
+            task.cancel()
+        await asyncio.gather(*stragglers, return_exceptions=True)
         await self.engine.dispose()
         await self.writer.dispose()
 
 
-def open_cell(mapping: CellMapping) -> CellHandle:
-    url = mapping.database_connection
+def open_cell(mapping: CellMapping, url: str | None = None) -> CellHandle:
+    """The cell's engines on ``url`` (its mapping's database, or a proxy in front of it)."""
+    url = url or mapping.database_connection
     options: dict[str, Any] = {}
     if make_url(url).get_backend_name() != "sqlite":
         options["isolation_level"] = "READ COMMITTED"
@@ -91,8 +100,9 @@ async def read_mappings(conn: AsyncConnection) -> list[CellMapping]:
 class CellRegistry:
     """The cells of this deployment, cell0 first then by name, each opened once."""
 
-    def __init__(self) -> None:
+    def __init__(self, faults: CellFaults | None = None) -> None:
         self._cells: dict[str, CellHandle] = {}
+        self.faults = faults  # set: networked cells are reached through fault proxies
 
     async def refresh(self, api: AsyncConnection, *, migrate: bool = False) -> None:
         """Re-read the mappings: open new cells (migrating their databases when asked),
@@ -108,7 +118,10 @@ class CellRegistry:
                 handle.mapping = mapping
         for uuid, mapping in mappings.items():
             if uuid not in self._cells:
-                handle = open_cell(mapping)
+                url = mapping.database_connection
+                if self.faults is not None:
+                    url = await self.faults.database_url(uuid, mapping.name, url)
+                handle = open_cell(mapping, url)
                 if migrate:
                     await upgrade(handle.writer, CELL_MIGRATIONS)
                 self._cells[uuid] = handle
@@ -145,3 +158,5 @@ class CellRegistry:
         cells, self._cells = list(self._cells.values()), {}
         for handle in cells:
             await handle.close()
+        if self.faults is not None:
+            await self.faults.close()

@@ -11,7 +11,7 @@ import asyncio
 import dataclasses
 import logging
 from collections.abc import Awaitable, Callable, Sequence
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pocketstack.compute.cells.health import CellDown, is_unreachable
 from pocketstack.compute.cells.registry import CellHandle
@@ -59,16 +59,41 @@ async def _one(cell: CellHandle, work: Callable[[CellHandle], Awaitable[T]],
                timeout: float) -> CellResult[T]:  # noqa: ASYNC109 - per cell
     if cell.health.part_down("db"):
         return CellResult(cell, error=CellDown(cell.name, cell.health.reason))
+
+    async def run() -> T:
+        return await work(cell)
+
+    # The work runs as its own task: on time-out it is cancelled and left to unwind in the
+    # background (giving back a connection to a dead server can itself hang), never waited.
+    task = asyncio.get_running_loop().create_task(run(), name=f"cell {cell.name}")
     try:
-        async with asyncio.timeout(timeout):
-            return CellResult(cell, value=await work(cell))
-    except TimeoutError:
+        done, _ = await asyncio.wait([task], timeout=timeout)
+    except asyncio.CancelledError:
+        task.cancel()
+        cell.stragglers.add(task)
+        task.add_done_callback(_forget(cell))
+        raise
+    if not done:
+        task.cancel()
+        cell.stragglers.add(task)
+        task.add_done_callback(_forget(cell))
         _marked_down(cell, f"no answer within {timeout:g} s")
         return CellResult(cell, timed_out=True)
-    except Exception as error:  # a cell's failure is its result
-        if is_unreachable(error):
-            _marked_down(cell, f"{type(error).__name__}: {error}")
-        return CellResult(cell, error=error)
+    error = task.exception()
+    if error is None:
+        return CellResult(cell, value=task.result())
+    if is_unreachable(error):
+        _marked_down(cell, f"{type(error).__name__}: {error}")
+    return CellResult(cell, error=error)
+
+
+def _forget(cell: CellHandle) -> Callable[[asyncio.Task[Any]], None]:
+    def done(task: asyncio.Task[Any]) -> None:
+        cell.stragglers.discard(task)
+        if not task.cancelled():
+            task.exception()  # retrieved: it was already counted as timed out
+
+    return done
 
 
 async def scatter_gather(cells: Sequence[CellHandle],

@@ -111,12 +111,29 @@ async def _build_in_cell(svc: Compute, gate: WriteGate, build: dict[str, Any],
             await objects.soft_delete_instance(conn, uuid)
         await svc.clients.placement.delete_allocations(uuid)
         return
-    bus = await svc.cell_bus(cell)
     message = {**host_reports.wire(instance), "bdms": build["block_device_mappings"] or [],
                "requested_networks": build.get("requested_networks") or []}
-    await bus.cast(rpc.COMPUTE, rpc.HostMethod.BUILD_AND_RUN, {
-        "instance_uuid": uuid, "request_id": request_id, "instance": message,
-        "alternates": alternates}, server=chosen["host"])
+    try:
+        async with asyncio.timeout(svc.settings.cells.timeout):
+            bus = await svc.cell_bus(cell)
+            await bus.cast(rpc.COMPUTE, rpc.HostMethod.BUILD_AND_RUN, {
+                "instance_uuid": uuid, "request_id": request_id, "instance": message,
+                "alternates": alternates}, server=chosen["host"])
+    except (TimeoutError, OSError, BusError) as exc:
+        reason = f"the bus of cell {cell.name} did not take the build: {exc or 'timed out'}"
+        if cell.health.mark_down("bus", reason):
+            log.warning("cell %s (%s): %s", cell.name, cell.uuid, reason)
+        await _fail_in_cell(svc, gate, cell, uuid, reason)
+
+
+async def _fail_in_cell(svc: Compute, gate: WriteGate, cell: CellHandle, uuid: str,
+                        reason: str) -> None:
+    """The instance, already in its cell, could not be handed to its host: ERROR with the
+    reason as its fault, its claim released."""
+    async with gate.cell(cell) as conn:
+        await objects.update_instance(conn, uuid, {"vm_state": "error", "task_state": None})
+        await objects.add_fault(conn, uuid, code=500, message=reason[:255], details=reason)
+    await svc.clients.placement.delete_allocations(uuid)
 
 
 async def bury_in_cell0(svc: Compute, gate: WriteGate, build: dict[str, Any] | None,

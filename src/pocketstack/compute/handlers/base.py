@@ -13,12 +13,14 @@ from pocketstack.common.context import RequestContext, context_of
 from pocketstack.common.errors import ApiError
 from pocketstack.compute.objects.flavors import FlavorNotFound
 from pocketstack.compute.objects.instances import InstanceNotFound
+from pocketstack.compute.objects.server_list import CellUnreachable
 from pocketstack.compute.service import Compute
 
 __all__ = [
     "ComputeHandler",
     "authorize",
     "bind",
+    "cell_failure",
     "links",
     "require",
     "version",
@@ -26,6 +28,16 @@ __all__ = [
 ]
 
 ComputeHandler = Callable[[Compute, Request], Awaitable[Response]]
+
+# What Nova answers when a cell it needs does not (a NovaException surfacing as a 500).
+_CELL_FAILURE = ("Unexpected API Error. Please report this at http://bugs.launchpad.net/nova/ "
+                 "and attach the Nova API log if possible.\n"
+                 "<class 'nova.exception.NovaException'>")
+
+
+def cell_failure() -> ApiError:
+    """Nova's 500 for a request that needed a cell that is down."""
+    return ApiError(500, _CELL_FAILURE)
 
 
 def bind(svc: Compute, handler: ComputeHandler) -> Callable[[Request], Awaitable[Response]]:
@@ -46,6 +58,8 @@ def bind(svc: Compute, handler: ComputeHandler) -> Callable[[Request], Awaitable
             return await handler(svc, request)
         except (InstanceNotFound, FlavorNotFound) as error:
             raise ApiError(404, str(error)) from None
+        except CellUnreachable:  # an API that needs the instance, its cell down (§2.5)
+            raise cell_failure() from None
 
     return endpoint
 

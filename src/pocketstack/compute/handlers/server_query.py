@@ -14,7 +14,7 @@ from pocketstack.compute.handlers.base import authorize, want
 from pocketstack.compute.objects.server_list import ListQuery
 from pocketstack.compute.service import Compute
 
-__all__ = ["list_query", "states_of"]
+__all__ = ["down_cell_support", "list_query", "states_of"]
 
 # API status -> (vm_states, task_states or None).
 _STATES: dict[str, tuple[list[str], list[str] | None]] = {
@@ -52,6 +52,14 @@ _KNOWN = _SORT_KEYS | {
     "pci_requests", "vpmems", "trusted_certs", "resources",
     "ec2_ids", "keypairs", "device_metadata", "user_data", "terminated_at", "launched_at"}
 _TRUE = {"1", "true", "t", "yes", "y", "on"}
+# The filters a non-admin may use (Nova strips the others before looking at them).
+_USER_FILTERS = {"all_tenants", "name", "status", "image", "flavor", "ip", "ip6",
+                 "changes-since", "changes-before", "reservation_id", "tags", "tags-any",
+                 "not-tags", "not-tags-any", "locked", "description", "config_drive",
+                 "created_at", "updated_at", "key_name", "hostname", "availability_zone",
+                 "launched_at", "terminated_at", "power_state", "task_state", "vm_state",
+                 "progress", "user_id"}
+_PAGING = {"sort_key", "sort_dir", "limit", "marker"}
 
 
 def states_of(status: str) -> tuple[list[str], list[str] | None] | None:
@@ -99,6 +107,19 @@ def _since(raw: str | None) -> datetime.datetime | None:
     if moment.tzinfo is not None:
         moment = moment.astimezone(datetime.UTC).replace(tzinfo=None)
     return moment
+
+
+def down_cell_support(request: Request, is_admin: bool) -> bool:
+    """Whether this list may answer with minimal records for a down cell's servers (§2.4):
+    from 2.69, with no paging or sorting, and no filter but ``all_tenants`` (a non-admin's
+    filters that Nova strips do not count)."""
+    if not want(request, (2, 69)):
+        return False
+    params = set(request.query_params)
+    if params & _PAGING:
+        return False
+    filters = params if is_admin else params & _USER_FILTERS
+    return filters <= {"all_tenants"}
 
 
 def list_query(svc: Compute, request: Request, ctx: RequestContext, rule: str) -> ListQuery:

@@ -18,7 +18,8 @@ from starlette.requests import Request
 from pocketstack.common.context import context_of
 from pocketstack.compute.handlers.base import version
 
-__all__ = ["Extras", "ViewOptions", "detail", "index_item", "options_for", "status_of"]
+__all__ = ["Extras", "ViewOptions", "detail", "index_item", "minimal_detail", "minimal_index",
+           "minimal_show", "options_for", "status_of"]
 
 _ACTIVE = {"rebooting": "REBOOT", "reboot_pending": "REBOOT", "reboot_started": "REBOOT",
            "rebooting_hard": "HARD_REBOOT", "reboot_pending_hard": "HARD_REBOOT",
@@ -188,4 +189,39 @@ def detail(inst: Mapping[str, Any], opts: ViewOptions, extras: Extras, *,
         server["locked_reason"] = inst.get("locked_reason")
     if v >= (2, 96):
         server["pinned_availability_zone"] = inst.get("pinned_availability_zone")
+    return server
+
+
+# -- minimal records (2.69): servers of a cell that is down, from the API database only ----
+
+def minimal_index(uuid: str, opts: ViewOptions) -> dict[str, Any]:
+    return {"id": uuid, "status": "UNKNOWN", "links": _links(opts, uuid)}
+
+
+def minimal_detail(uuid: str, project_id: str, created: Any,
+                   opts: ViewOptions) -> dict[str, Any]:
+    return {"id": uuid, "status": "UNKNOWN", "tenant_id": project_id,
+            "created": _stamp(created), "links": _links(opts, uuid)}
+
+
+def minimal_show(uuid: str, project_id: str, created: Any, spec: Mapping[str, Any],
+                 opts: ViewOptions) -> dict[str, Any]:
+    """What the mapping and the request spec tell of a server whose cell is down."""
+    server = minimal_detail(uuid, project_id, created, opts)
+    image_id = (spec.get("image") or {}).get("id")
+    flavor = spec.get("flavor") or {}
+    server.update({
+        "user_id": spec.get("user_id") or "UNKNOWN",
+        "image": {"id": image_id, "links": [{"rel": "bookmark",
+                                             "href": opts.image_base + image_id}]}
+        if image_id else "",
+        "flavor": {"vcpus": flavor.get("vcpus"), "ram": flavor.get("memory_mb"),
+                   "disk": flavor.get("root_gb"), "ephemeral": flavor.get("ephemeral_gb"),
+                   "swap": flavor.get("swap"), "original_name": flavor.get("name"),
+                   "extra_specs": dict(flavor.get("extra_specs") or {})},
+        "OS-EXT-AZ:availability_zone": spec.get("availability_zone") or "UNKNOWN",
+        "OS-EXT-STS:power_state": 0})
+    if opts.v >= (2, 71):
+        group = spec.get("instance_group") or {}
+        server["server_groups"] = [group["uuid"]] if group.get("uuid") else []
     return server

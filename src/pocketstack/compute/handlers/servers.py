@@ -15,9 +15,9 @@ from pocketstack.common.errors import ApiError
 from pocketstack.common.schema import read_json
 from pocketstack.compute import rpc
 from pocketstack.compute.handlers import server_view as view
-from pocketstack.compute.handlers.base import authorize, want
+from pocketstack.compute.handlers.base import authorize, cell_failure, want
 from pocketstack.compute.handlers.server_delete import delete_located
-from pocketstack.compute.handlers.server_query import list_query
+from pocketstack.compute.handlers.server_query import down_cell_support, list_query
 from pocketstack.compute.objects import (
     boot,
     build_requests,
@@ -92,10 +92,20 @@ async def _list(svc: Compute, request: Request, *, detailed: bool) -> Response:
                                                   timeout=svc.settings.cells.timeout)
         except server_list.MarkerNotFound as error:
             raise ApiError(400, str(error)) from None
+        minimal: list[build_requests.InstanceMapping] = []
+        if page.down_cells:
+            if down_cell_support(request, ctx.authenticated.is_admin):
+                minimal = await build_requests.mappings_in_cells(
+                    api, [svc.cells.get(u).mapping.id for u in page.down_cells],
+                    query.project_id, query.limit - len(page.records))
+            elif not svc.settings.compute.list_records_by_skipping_down_cells:
+                raise cell_failure()
     opts = view_options(svc, request)
     extras = view.Extras(page.faults, page.volumes)
-    items = [view.detail(r, opts, extras) if detailed else view.index_item(r, opts)
-             for r in page.records]
+    items = [(view.minimal_detail(m.instance_uuid, m.project_id, m.created_at, opts)
+              if detailed else view.minimal_index(m.instance_uuid, opts)) for m in minimal]
+    items += [view.detail(r, opts, extras) if detailed else view.index_item(r, opts)
+              for r in page.records]
     body: dict[str, Any] = {"servers": items}
     if items and len(items) >= query.limit:
         body["servers_links"] = [{"rel": "next", "href": _next(request, detailed,
@@ -121,9 +131,32 @@ async def list_servers_detail(svc: Compute, request: Request) -> Response:
 
 
 async def show_server(svc: Compute, request: Request) -> Response:
-    _, found = await find_server(svc, request, request.path_params["server_id"],
-                                 "os_compute_api:servers:show")
+    server_id = request.path_params["server_id"]
+    try:
+        _, found = await find_server(svc, request, server_id, "os_compute_api:servers:show")
+    except server_list.CellUnreachable as error:
+        if not want(request, (2, 69)):
+            raise cell_failure() from None
+        return json_response({"server": await _minimal_show(svc, request, error.mapping)})
     return json_response({"server": await show_view(svc, request, found)})
+
+
+async def _minimal_show(svc: Compute, request: Request,
+                        mapping: build_requests.InstanceMapping) -> dict[str, Any]:
+    """GET /servers/{id} at 2.69+ while the server's cell is down: from its mapping and its
+    request spec (404 when it is being deleted or the spec is gone)."""
+    auth = context_of(request).authenticated
+    uuid = mapping.instance_uuid
+    if mapping.project_id != auth.project_id and not auth.is_admin:
+        raise instances.InstanceNotFound(uuid)
+    authorize(svc, request, "os_compute_api:servers:show",
+              {"project_id": mapping.project_id, "user_id": mapping.user_id})
+    async with svc.reading() as api:
+        spec = await build_requests.get_request_spec(api, uuid)
+    if mapping.queued_for_delete or spec is None:
+        raise instances.InstanceNotFound(uuid)
+    return view.minimal_show(uuid, mapping.project_id, mapping.created_at, spec,
+                             view_options(svc, request))
 
 
 async def create_server(svc: Compute, request: Request) -> Response:

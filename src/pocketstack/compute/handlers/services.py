@@ -14,7 +14,7 @@ from pocketstack.common.errors import ApiError
 from pocketstack.common.schema import read_json
 from pocketstack.compute.cells import CellHandle
 from pocketstack.compute.handlers.base import authorize, want
-from pocketstack.compute.objects import aggregates, services
+from pocketstack.compute.objects import aggregates, cell_admin, services
 from pocketstack.compute.schemas import services as schemas
 from pocketstack.compute.service import Compute
 
@@ -53,12 +53,21 @@ async def _views(svc: Compute, request: Request,
 
 
 async def list_services(svc: Compute, request: Request) -> Response:
+    """Every cell's services; from 2.69 a down cell shows one UNKNOWN nova-compute per host
+    mapped to it (below, it is left out)."""
     authorize(svc, request, _RULE + "list")
-    found = await services.gather_services(svc.cells.all(), within=svc.settings.cells.timeout)
+    found, down = await services.services_by_cell(svc.cells.all(),
+                                                  within=svc.settings.cells.timeout)
+    views = await _views(svc, request, found)
+    if down and want(request, (2, 69)):
+        async with svc.reading() as api:
+            for cell in down:
+                views += [{"binary": "nova-compute", "host": host, "status": "UNKNOWN"}
+                          for _, host in await cell_admin.list_hosts(api, cell.uuid)]
     for name in ("host", "binary"):
         if name in request.query_params:
-            found = [s for s in found if s[name] == request.query_params[name]]
-    return json_response({"services": await _views(svc, request, found)})
+            views = [v for v in views if v[name] == request.query_params[name]]
+    return json_response({"services": views})
 
 
 def _changes(given: dict[str, Any]) -> dict[str, Any]:

@@ -29,6 +29,7 @@ __all__ = [
     "get_mappings",
     "get_request_spec",
     "list_build_requests",
+    "mappings_in_cells",
     "pending_build_uuids",
     "set_mapping_cell",
     "set_queued_for_delete",
@@ -126,6 +127,20 @@ async def get_mappings(conn: AsyncConnection,
     rows = await conn.execute(sa.select(instance_mappings).where(
         instance_mappings.c.instance_uuid.in_(uuids)))
     return {row["instance_uuid"]: _mapping(row) for row in rows.mappings()}
+
+
+async def mappings_in_cells(conn: AsyncConnection, cell_ids: Iterable[int],
+                            project_id: str | None, limit: int) -> list[InstanceMapping]:
+    """The live mappings (not queued for delete) of ``cell_ids``, in table order: what is
+    known of the servers of cells that are down."""
+    query = sa.select(instance_mappings).where(
+        instance_mappings.c.cell_id.in_(list(cell_ids)),
+        sa.or_(instance_mappings.c.queued_for_delete.is_(False),
+               instance_mappings.c.queued_for_delete.is_(None)))
+    if project_id is not None:
+        query = query.where(instance_mappings.c.project_id == project_id)
+    rows = await conn.execute(query.order_by(instance_mappings.c.id).limit(max(limit, 0)))
+    return [_mapping(row) for row in rows.mappings()]
 
 
 async def set_mapping_cell(conn: AsyncConnection, instance_uuid: str, cell_id: int, *,

@@ -1,9 +1,11 @@
 """Listing servers across cells: build requests first, then every cell (cell0 included)
 queried with the same filters, sort keys and marker, merged by :mod:`cells.merge`.
 
-A failing or slow cell is skipped (below 2.69 Nova answers without it when configured so;
-down-cell minimal constructs are not implemented). The marker may be a build request or an
-instance of any cell; an unknown one raises :class:`MarkerNotFound`.
+A failing or slow cell is skipped and named in ``Listed.down_cells``: the handler decides
+(by microversion and options) between leaving its servers out, minimal records built from
+the instance mappings, and a 500. The marker may be a build request or an instance of any
+cell; an unknown one raises :class:`MarkerNotFound`, one whose cell is down
+:class:`CellUnreachable`.
 """
 
 from __future__ import annotations
@@ -21,7 +23,11 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pocketstack.compute.cells import CellHandle, CellRegistry, scatter_gather
 from pocketstack.compute.cells.merge import SortKeys, is_after, merge_sorted, sort_records
 from pocketstack.compute.db.cell_models import block_device_mappings, instances
-from pocketstack.compute.objects.build_requests import get_build_request, get_mapping
+from pocketstack.compute.objects.build_requests import (
+    InstanceMapping,
+    get_build_request,
+    get_mapping,
+)
 from pocketstack.compute.objects.build_requests import list_build_requests as list_brs
 from pocketstack.compute.objects.instances import (
     InstanceNotFound,
@@ -30,14 +36,23 @@ from pocketstack.compute.objects.instances import (
     latest_faults,
 )
 
-__all__ = ["ListQuery", "Listed", "Located", "MarkerNotFound", "cell_bdms", "cell_extras",
-           "list_servers",
-           "locate"]
+__all__ = ["CellUnreachable", "ListQuery", "Listed", "Located", "MarkerNotFound", "cell_bdms",
+           "cell_extras", "list_servers", "locate"]
 
 
 class MarkerNotFound(LookupError):
     def __init__(self, marker: str) -> None:
         super().__init__(f"marker [{marker}] not found")
+
+
+class CellUnreachable(Exception):
+    """The cell holding the instance did not answer (down or timed out)."""
+
+    def __init__(self, cell: CellHandle, mapping: InstanceMapping) -> None:
+        super().__init__(f"Cell {cell.uuid} is not responding or returned an exception, "
+                         "hence instance info is not available.")
+        self.cell = cell
+        self.mapping = mapping
 
 
 @dataclasses.dataclass(frozen=True)
@@ -64,6 +79,7 @@ class Listed:
     cell_of: dict[str, str | None]
     faults: dict[str, dict[str, Any]]
     volumes: dict[str, list[tuple[str, bool]]]
+    down_cells: set[str] = dataclasses.field(default_factory=set)  # failed or timed out
 
 
 def _matches(record: Mapping[str, Any], q: ListQuery) -> bool:
@@ -167,6 +183,8 @@ async def _marker_record(api: AsyncConnection, cells: CellRegistry, marker: str,
             return await get_instance(conn, marker, include_deleted=True)
 
     found = (await scatter_gather([cell], read, timeout=timeout))[cell.uuid]
+    if found.down:
+        raise CellUnreachable(cell, mapping)
     if not found.ok:
         raise MarkerNotFound(marker)
     return found.unwrap(), False
@@ -223,7 +241,8 @@ async def _merge_cells(cells: CellRegistry, q: ListQuery, limit: int,
         more: dict[str, Mapping[str, Any]] = {}
         for cell_uuid, result in results.items():
             if not result.ok:
-                continue  # a down cell is skipped (no minimal constructs)
+                listed.down_cells.add(cell_uuid)  # skipped; the handler decides
+                continue
             rows = result.unwrap()
             fetched.setdefault(cell_uuid, []).extend(rows)
             if len(rows) == batch:
@@ -285,8 +304,10 @@ async def locate(api: AsyncConnection, cells: CellRegistry, instance_uuid: str, 
             async with handle.reading() as conn:
                 return await get_instance(conn, instance_uuid, include_deleted=include_deleted)
 
-        return Located(cell, (await scatter_gather([cell], read, timeout=timeout))[
-            cell.uuid].unwrap(), [])
+        result = (await scatter_gather([cell], read, timeout=timeout))[cell.uuid]
+        if result.down:
+            raise CellUnreachable(cell, mapping)
+        return Located(cell, result.unwrap(), [])
     raise InstanceNotFound(instance_uuid)
 
 

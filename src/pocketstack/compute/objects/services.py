@@ -26,6 +26,7 @@ __all__ = [
     "gather_services",
     "is_up",
     "now",
+    "services_by_cell",
     "update_service",
 ]
 
@@ -58,13 +59,20 @@ async def _cell_services(cell: CellHandle) -> list[dict[str, Any]]:
         return [{**row, "cell_uuid": cell.uuid} for row in rows.mappings()]
 
 
+async def services_by_cell(cells: Sequence[CellHandle], *, within: float
+                           ) -> tuple[list[dict[str, Any]], list[CellHandle]]:
+    """Every cell's services (API-only ones left out), and the cells that failed or did not
+    answer within ``within`` seconds (their services are not in the list)."""
+    results = await scatter_gather(cells, _cell_services, timeout=within)
+    found = [service for result in results.values() if result.ok
+             for service in result.unwrap() if service["binary"] not in API_ONLY]
+    return found, [result.cell for result in results.values() if not result.ok]
+
+
 async def gather_services(cells: Sequence[CellHandle], *,
                           within: float) -> list[dict[str, Any]]:
-    """Every cell's services (API-only ones left out); a cell that fails or is late within
-    ``within`` seconds is skipped."""
-    results = await scatter_gather(cells, _cell_services, timeout=within)
-    return [service for result in results.values() if result.ok
-            for service in result.unwrap() if service["binary"] not in API_ONLY]
+    """Every cell's services; a cell that fails or is late is skipped."""
+    return (await services_by_cell(cells, within=within))[0]
 
 
 async def find_service(cells: Sequence[CellHandle], service_id: str, *,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pocketstack.compute.policies import (
     aggregates,
     availability_zones,
+    cells,
     flavors,
     hypervisors,
     instance_actions,
@@ -38,4 +39,5 @@ RULES: dict[str, str] = {
     **limits.RULES,
     **services.RULES,
     **hypervisors.RULES,
+    **cells.RULES,
 }

@@ -108,8 +108,9 @@ async def select_destinations(svc: Compute,
     claims already made for the others are released)."""
     async with svc.reading() as api:
         specs = [await get_request_spec(api, uuid) for uuid in instance_uuids]
+        reachable = [cell for cell in svc.cells.enabled() if not cell.health.is_down]
         hosts = await scheduling.host_states(
-            api, svc.cells.enabled(), down_after=svc.settings.compute.service_down_time,
+            api, reachable, down_after=svc.settings.compute.service_down_time,
             timeout=svc.settings.cells.timeout)
     made: list[list[rpc.Selection]] = []
     try:
