@@ -38,6 +38,7 @@ from pocketstack.network import app as network_app
 from pocketstack.placement import app as placement_app
 from pocketstack.placement.service import Placement
 from pocketstack.secrets import app as secrets_app
+from pocketstack.vision import app as vision_app
 from pocketstack.volume import app as volume_app
 
 __all__ = [
@@ -70,7 +71,7 @@ class ServiceModule(Protocol):
 # Every service besides identity, in the order they are mounted and listed in the catalog.
 # Compute comes last: it calls the others (through ``Peers``) as it starts.
 SERVICES: tuple[ServiceModule, ...] = (placement_app, secrets_app, volume_app, image_app,
-                                        network_app, compute_app)
+                                        network_app, vision_app, compute_app)
 
 
 @dataclasses.dataclass

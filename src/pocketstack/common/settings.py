@@ -24,6 +24,7 @@ __all__ = [
     "ImageSettings",
     "QuotaSettings",
     "Settings",
+    "VisionSettings",
     "load_settings",
 ]
 
@@ -117,6 +118,24 @@ class QuotaSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class VisionSettings:
+    """Face recognition ([vision]): where the models run, input limits, the index."""
+
+    # "cpu", or "cuda" / "auto": a CUDA execution provider when one is present and a device
+    # is visible (CUDA_VISIBLE_DEVICES, as compute assigns it), the CPU otherwise.
+    device: str = "cpu"
+    threads: int = 0  # intra-op threads of the embedder (0: the runtime's default)
+    detector_score: float = 0.8  # YuNet's score a detection needs to count as a face
+    detect_max_side: int = 2048  # larger images are scaled down for detection only
+    max_image_bytes: int = 10 << 20  # a larger upload is a 413
+    max_image_pixels: int = 25_000_000  # a larger image (decompression bomb) is a 400
+    max_bulk_bytes: int = 64 << 20  # one bulk enroll request
+    embed_batch: int = 32  # faces embedded per model call
+    ann_min_size: int = 20000  # galleries this large are searched through HNSW, re-ranked
+    workers: int = 1  # bulk enroll jobs run at once
+
+
+@dataclasses.dataclass(frozen=True)
 class AuthSettings:
     """How a service running alone (``pocketstack serve <service>``) reaches identity."""
 
@@ -136,6 +155,7 @@ class DatabaseSettings:
     network: str = ""
     volume: str = ""
     secrets: str = ""
+    vision: str = ""
     compute_api: str = ""
     # Cell databases: a URL with "{cell}" standing for the cell's name (cell0, cell1...);
     # empty means a SQLite file per cell in the data dir.
@@ -153,6 +173,7 @@ class Settings:
     compute: ComputeSettings = dataclasses.field(default_factory=ComputeSettings)
     cells: CellsSettings = dataclasses.field(default_factory=CellsSettings)
     quota: QuotaSettings = dataclasses.field(default_factory=QuotaSettings)
+    vision: VisionSettings = dataclasses.field(default_factory=VisionSettings)
 
     @property
     def public_url(self) -> str:
@@ -234,7 +255,7 @@ def load_settings(
     for section, options in (overrides or {}).items():
         raw.setdefault(section, {}).update(options)
     unknown = set(raw) - {"api", "identity", "database", "auth", "image", "compute",
-                        "cells", "quota"}
+                        "cells", "quota", "vision"}
     if unknown:
         raise ValueError(f"unknown section(s) in {config_file}: {', '.join(sorted(unknown))}")
     return Settings(
@@ -247,4 +268,5 @@ def load_settings(
         compute=_build_section(ComputeSettings, raw.get("compute", {}), env, "compute"),
         cells=_build_section(CellsSettings, raw.get("cells", {}), env, "cells"),
         quota=_build_section(QuotaSettings, raw.get("quota", {}), env, "quota"),
+        vision=_build_section(VisionSettings, raw.get("vision", {}), env, "vision"),
     )

@@ -1,0 +1,1 @@
+"""HTTP handlers of the face recognition service, one module per URL noun."""

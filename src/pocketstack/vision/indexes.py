@@ -1,0 +1,92 @@
+"""The in-memory index of every gallery: a cache of the ``faces`` table, rebuilt at start.
+
+Writers change the database first and the index after their transaction commits; a process
+that dies between the two loses only the cache, which the next start rebuilds from the
+database. Identification collapses face matches to people (a person's best face counts).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+
+from pocketstack.vision.pipeline.matchers import GalleryMatcher
+from pocketstack.vision.pipeline.stages import Vectors
+
+__all__ = ["GalleryIndexes", "PersonMatch"]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class PersonMatch:
+    person_id: str
+    face_id: str  # the person's nearest face
+    distance: float
+
+
+@dataclasses.dataclass
+class _Gallery:
+    matcher: GalleryMatcher
+    person_of: dict[str, str]  # face id -> person id
+
+
+class GalleryIndexes:
+    def __init__(self, ann_min_size: int) -> None:
+        self._ann_min_size = ann_min_size
+        self._galleries: dict[str, _Gallery] = {}
+
+    def _gallery(self, gallery_id: str) -> _Gallery:
+        found = self._galleries.get(gallery_id)
+        if found is None:
+            found = _Gallery(GalleryMatcher(self._ann_min_size), {})
+            self._galleries[gallery_id] = found
+        return found
+
+    def size(self, gallery_id: str) -> int:
+        found = self._galleries.get(gallery_id)
+        return len(found.matcher) if found else 0
+
+    def face_ids(self, gallery_id: str) -> set[str]:
+        found = self._galleries.get(gallery_id)
+        return set(found.person_of) if found else set()
+
+    def load(self, gallery_id: str, face_ids: Sequence[str], person_ids: Sequence[str],
+             vectors: Vectors) -> None:
+        """Replace the gallery's index with these faces (the database's, at start)."""
+        self._galleries.pop(gallery_id, None)
+        self.add(gallery_id, face_ids, person_ids, vectors)
+
+    def add(self, gallery_id: str, face_ids: Sequence[str], person_ids: Sequence[str],
+            vectors: Vectors) -> None:
+        gallery = self._gallery(gallery_id)
+        gallery.matcher.add(face_ids, vectors)
+        gallery.person_of.update(zip(face_ids, person_ids, strict=True))
+
+    def remove(self, gallery_id: str, face_ids: Sequence[str]) -> None:
+        gallery = self._galleries.get(gallery_id)
+        if gallery is None:
+            return
+        gallery.matcher.remove(face_ids)
+        for face_id in face_ids:
+            gallery.person_of.pop(face_id, None)
+
+    def drop(self, gallery_id: str) -> None:
+        self._galleries.pop(gallery_id, None)
+
+    def identify(self, gallery_id: str, queries: Vectors, people: int) -> list[list[PersonMatch]]:
+        """For each query, up to ``people`` nearest people, nearest first."""
+        gallery = self._galleries.get(gallery_id)
+        if gallery is None or len(gallery.matcher) == 0:
+            return [[] for _ in range(len(queries))]
+        # Enough faces that ``people`` distinct people are very likely among them.
+        found = gallery.matcher.search(np.asarray(queries, np.float32), max(people * 8, 16))
+        answers = []
+        for matches in found:
+            best: dict[str, PersonMatch] = {}
+            for match in matches:
+                person_id = gallery.person_of.get(match.key)
+                if person_id is not None and person_id not in best:
+                    best[person_id] = PersonMatch(person_id, match.key, match.distance)
+            answers.append(sorted(best.values(), key=lambda p: p.distance)[:people])
+        return answers

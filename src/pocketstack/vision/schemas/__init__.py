@@ -1,0 +1,1 @@
+"""Request schemas of the face recognition service, one module per resource."""

@@ -1,0 +1,13 @@
+"""The default pipeline, loaded once for the session (as one worker loads it once)."""
+
+from __future__ import annotations
+
+import pytest
+
+from pocketstack.common.settings import VisionSettings
+from pocketstack.vision.pipeline import Pipeline, load_pipeline
+
+
+@pytest.fixture(scope="session")
+def pipeline() -> Pipeline:
+    return load_pipeline(VisionSettings())

@@ -1,0 +1,60 @@
+"""Matchers: exact search, HNSW with exact re-ranking, and the switch between them."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from pocketstack.vision.pipeline.matchers import ExactMatcher, GalleryMatcher, HnswMatcher
+from pocketstack.vision.pipeline.stages import Vectors
+
+
+def _unit(rows: int, seed: int = 1) -> Vectors:
+    vectors = np.random.default_rng(seed).standard_normal((rows, 128)).astype(np.float32)
+    unit: Vectors = vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+    return unit
+
+
+@pytest.mark.parametrize("make", [ExactMatcher, HnswMatcher, lambda: GalleryMatcher(50)])
+def test_nearest_is_itself_and_removed_keys_are_gone(make: type[ExactMatcher]) -> None:
+    vectors = _unit(400)
+    keys = [f"f{i}" for i in range(400)]
+    matcher = make()
+    matcher.add(keys, vectors)
+    matcher.add(keys[:3], vectors[:3])  # adding a known key again changes nothing
+    assert len(matcher) == 400
+    found = matcher.search(vectors[[7, 8]], 2)
+    assert [m[0].key for m in found] == ["f7", "f8"]
+    assert found[0][0].distance == pytest.approx(0.0, abs=1e-3)
+    assert found[0][0].distance <= found[0][1].distance
+    matcher.remove(["f7", "f999"])
+    assert len(matcher) == 399
+    again = matcher.search(vectors[[7]], 5)[0]
+    assert "f7" not in [m.key for m in again]
+    exact = ExactMatcher()
+    exact.add([k for k in keys if k != "f7"], np.delete(vectors, 7, axis=0))
+    assert again[0].key == exact.search(vectors[[7]], 1)[0][0].key
+
+
+def test_distances_are_euclidean_between_unit_vectors() -> None:
+    vectors = _unit(2)
+    matcher = ExactMatcher()
+    matcher.add(["a"], vectors[:1])
+    [[match]] = matcher.search(vectors[1:], 1)
+    assert match.distance == pytest.approx(float(np.linalg.norm(vectors[0] - vectors[1])),
+                                           abs=1e-4)
+
+
+def test_a_gallery_moves_to_hnsw_at_its_size_and_keeps_answering() -> None:
+    vectors = _unit(120, seed=3)
+    gallery = GalleryMatcher(ann_min_size=100)
+    gallery.add([f"k{i}" for i in range(99)], vectors[:99])
+    assert gallery.kind == "exact"
+    gallery.add([f"k{i}" for i in range(99, 120)], vectors[99:])
+    assert gallery.kind == "hnsw"
+    assert [m[0].key for m in gallery.search(vectors[[5, 110]], 1)] == ["k5", "k110"]
+
+
+def test_an_empty_matcher_answers_nothing() -> None:
+    for matcher in (ExactMatcher(), HnswMatcher()):
+        assert matcher.search(_unit(2), 3) == [[], []]
