@@ -27,7 +27,7 @@ def faces_dir() -> Path:
 def identities() -> dict[str, list[Path]]:
     """Each identity's images, sorted by file name."""
     root = faces_dir() / "identities"
-    return {d.name: sorted(p for p in d.iterdir() if p.suffix.lower() in (".jpg", ".png"))
+    return {d.name: sorted(p for p in d.iterdir() if p.suffix.lower() in (".jpg", ".jpeg", ".png"))
             for d in sorted(root.iterdir()) if d.is_dir()}
 
 

@@ -82,9 +82,9 @@ class FaceApi:
         return await self.post(f"/v1/galleries/{gallery_id}/persons/{person_id}/faces",
                                files=files, token=token)
 
-    async def wait_job(self, gallery_id: str, job_id: str, timeout: float = 60.0
+    async def wait_job(self, gallery_id: str, job_id: str, within: float = 60.0
                        ) -> dict[str, Any]:
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + within
         while True:
             shown = await self.get(f"/v1/galleries/{gallery_id}/enroll-jobs/{job_id}")
             assert shown.status_code == 200, shown.text

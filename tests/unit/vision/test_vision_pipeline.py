@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from tests.vision_data import faces_dir, pairs
 
 from pocketstack.vision.pipeline import Pipeline, decode_image
 from pocketstack.vision.pipeline.loader import subject_of
 from pocketstack.vision.pipeline.sface import SFACE_THRESHOLD
 from pocketstack.vision.pipeline.stages import distances
-from tests.vision_data import faces_dir, pairs
 
 LIMITS = {"max_bytes": 10 << 20, "max_pixels": 25_000_000}
 

@@ -137,12 +137,14 @@ async def _settle_item(conn: AsyncConnection, job_id: str, position: int, **valu
 async def enroll_item(
     conn: AsyncConnection, job: Job, item: Item,
     found: Sequence[tuple[Face, np.ndarray]],  # type: ignore[type-arg]
+    skipped: str | None = None,
 ) -> list[faces.EnrolledFace] | None:
     """The item's person (made now when new) with its faces, in the caller's transaction;
-    None when the item was already settled."""
+    None when the item was already settled. ``skipped`` says which images gave no face."""
     person_id = item.person_id or str(uuid.uuid4())
     if not await _settle_item(conn, job.id, item.position, status="enrolled",
-                              person_id=person_id, faces=len(found)):
+                              person_id=person_id, faces=len(found),
+                              error=skipped[:1024] if skipped else None):
         return None
     if item.person_id is None:
         await persons.create(conn, job.gallery_id, item.name or "", item.metadata,

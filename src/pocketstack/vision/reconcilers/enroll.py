@@ -78,7 +78,8 @@ class EnrollReconciler:
                                      "; ".join(skipped) or "no image")
                 return
             try:
-                made = await jobs.enroll_item(conn, job, item, found)
+                made = await jobs.enroll_item(conn, job, item, found,
+                                              "; ".join(skipped) or None)
             except NotFound as error:  # the named person was deleted meanwhile
                 await jobs.fail_item(conn, job.id, item.position, str(error))
                 return
