@@ -32,8 +32,8 @@ def _split() -> tuple[dict[str, list[Path]], dict[str, list[Path]], list[str]]:
     return enrolled, probes, strangers
 
 
-async def _identify(face: FaceApi, gid: str, path: Path) -> list[dict[str, Any]]:
-    answer = await face.image(f"/v1/galleries/{gid}/identify", path.read_bytes())
+async def _identify(face: FaceApi, gid: str, image: bytes) -> list[dict[str, Any]]:
+    answer = await face.image(f"/v1/galleries/{gid}/identify", image)
     assert answer.status_code == 200, answer.text
     found: list[dict[str, Any]] = answer.json()["faces"]
     return found
@@ -64,7 +64,7 @@ async def test_identify_the_rest_and_the_strangers(face: FaceApi) -> None:
     right = total = 0
     for name, paths in probes.items():
         for path in paths:
-            found = await _identify(face, gid, path)
+            found = await _identify(face, gid, path.read_bytes())
             total += 1
             if found:  # no face found: counted as wrong
                 person = _subject(found)["person"]
@@ -78,10 +78,10 @@ async def test_identify_the_rest_and_the_strangers(face: FaceApi) -> None:
     scenes = faces_dir() / "scenes"
     for scene, people in (("fr_obama_and_biden.jpg", {"Barack_Obama", "Joseph_Biden"}),
                           ("fr_kit_with_rose.jpg", {"Kit_Harington", "Rose_Leslie"})):
-        named = {f["person"]["name"] for f in await _identify(face, gid, scenes / scene)
-                 if f["person"]}
+        answers = await _identify(face, gid, (scenes / scene).read_bytes())
+        named = {f["person"]["name"] for f in answers if f["person"]}
         assert people & set(enrolled) <= named, (scene, named)
-    crowd = await _identify(face, gid, scenes / "dlib_bald_guys.jpg")
+    crowd = await _identify(face, gid, (scenes / "dlib_bald_guys.jpg").read_bytes())
     unknown = sum(f["person"] is None for f in crowd)
     for answer in crowd:
         distances = [c["distance"] for c in answer["candidates"]]
