@@ -15,6 +15,7 @@ import click
 
 from pocketstack import __version__
 from pocketstack.common.settings import Settings, load_settings
+from pocketstack.face_cli import face
 
 if TYPE_CHECKING:
     from pocketstack.compute.manage import CellCommands, Outcome
@@ -245,3 +246,6 @@ def list_hosts(data_dir: Path | None, cell_uuid: str | None) -> None:
 def delete_host(data_dir: Path | None, cell_uuid: str, host: str) -> None:
     """Delete a host mapping (the host must have no instances)."""
     _finish(asyncio.run(_cell_commands(data_dir).delete_host(cell_uuid, host)))
+
+
+main.add_command(face)
