@@ -55,7 +55,8 @@ POLL_S = 0.005  # between polls: each poll is itself an API request that takes t
 def _settings(data_dir: Path) -> Any:
     return load_settings(data_dir, env={}, overrides={
         "identity": {"password_hash_rounds": 4}, "api": {"log_requests": False},
-        "compute": {"cells": 2, "hosts_per_cell": 4, "discover_hosts_interval": 0.2}})
+        "compute": {"cells": 2, "hosts_per_cell": 4, "discover_hosts_interval": 0.2},
+        "quota": {"instances": -1, "cores": -1, "ram": -1}})
 
 
 async def _client(cloud: Cloud) -> httpx.AsyncClient:

@@ -140,8 +140,18 @@ def test_unschedulable_boot_lands_in_cell0(cloud: RunningCloud, basics: dict[str
     huge = _name("huge")
     cloud.cli("flavor", "create", "--vcpus", "4096", "--ram", "999999999", "--disk", "1", huge)
     name = _name("nohost")
-    cloud.cli("server", "create", "--flavor", huge, "--image", basics["image"],
-              "--network", basics["network"], name)
+    boot = ("server", "create", "--flavor", huge, "--image", basics["image"],
+            "--network", basics["network"], name)
+    refused = cloud.cli_fails(*boot)  # Nova's default quotas come first
+    assert "Quota exceeded for cores, ram: Requested 4096, 999999999" in refused
+    cloud.cli("quota", "set", "--cores", "-1", "--ram", "-1", "admin")
+    shown_quota = {q["Resource"]: q["Limit"] for q in cloud.cli_json(
+        "quota", "show", "--compute", "admin")}
+    assert shown_quota["cores"] == -1 and shown_quota["instances"] == 10
+    absolute = {r["Name"]: r["Value"] for r in cloud.cli_json("limits", "show", "--absolute")}
+    assert absolute["max_total_cores"] == -1 and absolute["max_total_instances"] == 10
+    assert absolute["max_total_volumes"] == 10  # the volume service's limits too
+    cloud.cli(*boot)
     shown = _wait_status(cloud, name, "ERROR")
     assert "No valid host was found" in str(shown["fault"])
     assert any(s["Name"] == name for s in cloud.cli_json("server", "list"))
@@ -149,6 +159,7 @@ def test_unschedulable_boot_lands_in_cell0(cloud: RunningCloud, basics: dict[str
     assert [e["Action"] for e in events] == ["create"]
     cloud.cli("server", "delete", "--wait", name)
     cloud.cli("flavor", "delete", huge)
+    cloud.cli("quota", "set", "--cores", "20", "--ram", "51200", "admin")
 
 
 def test_boot_from_volume(cloud: RunningCloud, basics: dict[str, str]) -> None:

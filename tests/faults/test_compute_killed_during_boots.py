@@ -47,7 +47,10 @@ class Server:
         env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "POCKETSTACK_"))}
         env.update({"POCKETSTACK_IDENTITY__PASSWORD_HASH_ROUNDS": "4",
                     "POCKETSTACK_COMPUTE__SPAWN_LATENCY": "0.02",
-                    "POCKETSTACK_COMPUTE__HOSTS_PER_CELL": "4"})
+                    "POCKETSTACK_COMPUTE__HOSTS_PER_CELL": "4",
+                    # 50 boots at once: past the default quota of 10 instances
+                    "POCKETSTACK_QUOTA__INSTANCES": "-1", "POCKETSTACK_QUOTA__CORES": "-1",
+                    "POCKETSTACK_QUOTA__RAM": "-1"})
         log = (self.data_dir.parent / "server.log").open("ab")
         self.proc = subprocess.Popen(
             [str(BIN / "pocketstack"), "up", "--data-dir", str(self.data_dir),

@@ -23,6 +23,7 @@ from pocketstack.common.settings import Settings
 from pocketstack.compute.cells import BusHub, CellHandle, CellRegistry
 from pocketstack.compute.cells.faults import CellFaults
 from pocketstack.compute.policies import RULES
+from pocketstack.identity.client import IdentityClient
 from pocketstack.image.client import ImageClient
 from pocketstack.network.client import NetworkClient
 from pocketstack.placement.client import PlacementClient
@@ -41,14 +42,16 @@ class Clients:
     image: ImageClient
     network: NetworkClient
     volume: VolumeClient
+    identity: IdentityClient  # with the caller's token (quota sets check projects)
 
     @classmethod
     def from_peers(cls, peers: Peers) -> Clients:
         return cls(PlacementClient.from_peers(peers), ImageClient.from_peers(peers),
-                   NetworkClient.from_peers(peers), VolumeClient.from_peers(peers))
+                   NetworkClient.from_peers(peers), VolumeClient.from_peers(peers),
+                   IdentityClient(peers.base_url + "/identity", transport=peers.transport))
 
     async def close(self) -> None:
-        for client in (self.placement, self.image, self.network, self.volume):
+        for client in (self.placement, self.image, self.network, self.volume, self.identity):
             await client.close()
 
 

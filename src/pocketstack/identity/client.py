@@ -43,6 +43,18 @@ class IdentityClient(ServiceClient):
         token: dict[str, Any] = response.json()["token"]
         return token
 
+    async def project_exists(self, project_id: str, token: str) -> bool | None:
+        """Whether the project exists, asked with the caller's ``token``: None when that
+        cannot be told (the caller may not see it, identity did not answer)."""
+        try:
+            await self.request("GET", f"/v3/projects/{project_id}",
+                               headers={"X-Auth-Token": token}, authenticated=False)
+        except ServiceError as error:
+            return False if error.status == 404 else None
+        except httpx.HTTPError:
+            return None
+        return True
+
     async def catalog(self) -> list[dict[str, Any]]:
         catalog: list[dict[str, Any]] = (await self.request("GET", "/v3/auth/catalog")
                                          ).json()["catalog"]

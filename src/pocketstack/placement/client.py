@@ -78,6 +78,13 @@ class PlacementClient(ServiceClient):
         await self.request("DELETE", f"/allocations/{consumer_uuid}", headers=_version(),
                            expect=(204, 404))
 
+    async def usages(self, project_id: str, *, user_id: str | None = None) -> dict[str, int]:
+        """GET /usages (1.9): resource class -> amount the project (user) consumes."""
+        params = {"project_id": project_id, **({"user_id": user_id} if user_id else {})}
+        response = await self.request("GET", "/usages", headers=_version(), params=params)
+        usages: dict[str, int] = response.json().get("usages", {})
+        return usages
+
     async def get_allocations(self, consumer_uuid: str) -> dict[str, Any]:
         response = await self.request("GET", f"/allocations/{consumer_uuid}",
                                       headers=_version())

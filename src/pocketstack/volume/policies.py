@@ -17,6 +17,7 @@ RULES: dict[str, str] = {
     "volume:create": _MEMBER,
     "volume:get": _READER,
     "volume:get_all": _READER,
+    "limits_extension:used_limit": _READER,
     "volume:update": _MEMBER,
     "volume:delete": _MEMBER,
     "volume:extend": _MEMBER,

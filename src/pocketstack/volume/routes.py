@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from pocketstack.common.routing import Handler, Route
 from pocketstack.volume.handlers import (
     attachments,
+    limits,
     root,
     types,
     volume_actions,
@@ -63,6 +64,7 @@ RESOURCES: list[tuple[str, Mapping[str, VolumeHandler]]] = [
     ),
     (f"{_ATT}/action", {"POST": attachments.complete_attachment}),
     ("/types", {"GET": types.list_types, "POST": types.create_type}),
+    ("/limits", {"GET": limits.show_limits}),
     ("/types/{type_id}", {"GET": types.get_type, "DELETE": types.delete_type}),
 ]
 

@@ -10,6 +10,7 @@ a user with a role on a new project; ``nova.wait_for(...)`` polls a server (boun
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import uuid
 from collections.abc import AsyncIterator
@@ -193,21 +194,31 @@ async def _login(client: httpx.AsyncClient, user: dict[str, Any],
     return Caller(issued.headers["x-subject-token"], token["project"]["id"], token["user"]["id"])
 
 
-def compute_settings(tmp_path: Path, **compute: Any) -> Any:
-    """Settings for a small test cloud: two cells of two fake hosts unless overridden."""
+def compute_settings(tmp_path: Path, *, quota: dict[str, Any] | None = None,
+                     **compute: Any) -> Any:
+    """Settings for a small test cloud: two cells of two fake hosts unless overridden, and
+    no limit on instances, cores or RAM (the quota stories set their own)."""
     options = {"cells": 2, "hosts_per_cell": 2, "discover_hosts_interval": 0.2,
                "report_interval": 1.0, **compute}
     return load_settings(tmp_path, env={}, overrides={
         "identity": {"password_hash_rounds": 4}, "api": {"log_requests": False},
-        "compute": options})
+        "compute": options,
+        "quota": quota if quota is not None else {"instances": -1, "cores": -1, "ram": -1}})
 
 
-@pytest.fixture
-async def nova(tmp_path: Path) -> AsyncIterator[ComputeClient]:
-    async with open_cloud(compute_settings(tmp_path)) as cloud:
+@contextlib.asynccontextmanager
+async def nova_on(settings: Any) -> AsyncIterator[ComputeClient]:
+    """A cloud opened on ``settings`` and a client with the admin's token."""
+    async with open_cloud(settings) as cloud:
         transport = httpx.ASGITransport(app=cloud.dispatch)
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
             admin = await _login(client, {"name": "admin", "domain": {"name": "Default"},
                                           "password": cloud.admin_password},
                                  {"project": {"name": "admin", "domain": {"name": "Default"}}})
             yield ComputeClient(cloud, client, admin)
+
+
+@pytest.fixture
+async def nova(tmp_path: Path) -> AsyncIterator[ComputeClient]:
+    async with nova_on(compute_settings(tmp_path)) as client:
+        yield client

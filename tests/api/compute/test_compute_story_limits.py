@@ -4,13 +4,23 @@ quota rows; its usage counts the live servers of every cell and its server group
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
-from tests.api.compute.conftest import ComputeClient
+from tests.api.compute.conftest import ComputeClient, compute_settings, nova_on
 
 from pocketstack.compute.db.api_models import quotas
 from pocketstack.compute.db.cell_models import instances
 from pocketstack.compute.objects.instances import now
+
+
+@pytest.fixture
+async def nova(tmp_path: Path) -> AsyncIterator[ComputeClient]:
+    """A cloud with Nova's default quotas."""
+    async with nova_on(compute_settings(tmp_path, quota={})) as client:
+        yield client
 
 
 async def add_instance(nova: ComputeClient, project_id: str, *, cell: int, vcpus: int,
@@ -20,7 +30,8 @@ async def add_instance(nova: ComputeClient, project_id: str, *, cell: int, vcpus
     async with nova.service.cells.all()[cell].writing() as conn:
         await conn.execute(sa.insert(instances).values(
             uuid=row_uuid, project_id=project_id, user_id="u", vm_state=vm_state,
-            flavor={"vcpus": vcpus, "memory_mb": ram}, metadata={}, system_metadata={},
+            flavor={"vcpus": vcpus, "memory_mb": ram}, vcpus=vcpus, memory_mb=ram,
+            metadata={}, system_metadata={},
             tags=[], addresses={}, security_groups=[], reservation_id="r-1", created_at=now(),
             deleted=0))
         if deleted:
@@ -41,7 +52,8 @@ async def test_limits_story(nova: ComputeClient) -> None:
         "totalRAMUsed": 0, "totalServerGroupsUsed": 0}
     old = (await nova.get("/limits", token=member.token, version="2.1")).json()
     assert old["limits"]["absolute"]["maxPersonality"] == 5
-    assert old["limits"]["absolute"]["maxSecurityGroups"] == 10
+    # The deprecated network quotas have no option any more: unlimited.
+    assert old["limits"]["absolute"]["maxSecurityGroups"] == -1
 
     await add_instance(nova, member.project_id, cell=0, vcpus=1, ram=512, vm_state="error")
     await add_instance(nova, member.project_id, cell=1, vcpus=2, ram=2048)

@@ -34,7 +34,7 @@ def settings_for(tmp_path: Path, **compute: Any) -> Any:
                "report_interval": 0.0, **compute}
     return load_settings(tmp_path, env={}, overrides={
         "identity": {"password_hash_rounds": 4}, "api": {"log_requests": False},
-        "compute": options})
+        "compute": options, "quota": {"instances": -1, "cores": -1, "ram": -1}})
 
 
 @asynccontextmanager

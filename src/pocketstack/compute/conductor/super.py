@@ -15,10 +15,10 @@ import logging
 from typing import Any
 
 from pocketstack.common.bus import BusError, RemoteError
-from pocketstack.compute import rpc
+from pocketstack.compute import quota_check, rpc
 from pocketstack.compute.cells.registry import CellHandle
 from pocketstack.compute.conductor.gate import WriteGate
-from pocketstack.compute.objects import build_requests, host_reports, instance_actions
+from pocketstack.compute.objects import build_requests, host_reports, instance_actions, quotas
 from pocketstack.compute.objects import instances as objects
 from pocketstack.compute.scheduler.manager import NO_VALID_HOST
 from pocketstack.compute.service import Compute
@@ -110,6 +110,11 @@ async def _build_in_cell(svc: Compute, gate: WriteGate, build: dict[str, Any],
         async with gate.cell(cell) as conn:
             await objects.soft_delete_instance(conn, uuid)
         await svc.clients.placement.delete_allocations(uuid)
+        return
+    try:
+        await quota_check.recheck(svc, record["project_id"], record["user_id"])
+    except quotas.OverQuota as exc:  # a race past the limit since the API's check
+        await _fail_in_cell(svc, gate, cell, uuid, str(exc))
         return
     message = {**host_reports.wire(instance), "bdms": build["block_device_mappings"] or [],
                "requested_networks": build.get("requested_networks") or []}

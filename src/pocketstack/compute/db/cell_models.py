@@ -62,6 +62,9 @@ instances = sa.Table(
     sa.Column("power_state", sa.Integer, nullable=False, default=0),
     sa.Column("image_ref", sa.String(255), nullable=True),  # "" when booted from a volume
     sa.Column("flavor", sa.JSON, nullable=False),  # the flavor at boot, extra specs included
+    # The flavor's size, as columns so that quotas sum them in the database.
+    sa.Column("vcpus", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("memory_mb", sa.Integer, nullable=False, server_default="0"),
     sa.Column("key_name", sa.String(255), nullable=True),
     sa.Column("key_data", sa.Text, nullable=True),
     sa.Column("user_data", sa.Text, nullable=True),

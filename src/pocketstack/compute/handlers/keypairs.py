@@ -13,7 +13,7 @@ from pocketstack.common.context import context_of
 from pocketstack.common.errors import ApiError
 from pocketstack.common.schema import read_json
 from pocketstack.compute.handlers.base import authorize, want
-from pocketstack.compute.objects import keypairs
+from pocketstack.compute.objects import keypairs, quotas
 from pocketstack.compute.schemas import keypairs as schemas
 from pocketstack.compute.service import Compute
 
@@ -59,11 +59,13 @@ async def create_keypair(svc: Compute, request: Request) -> Response:
     private_key, public_key = None, given.get("public_key")
     if public_key is None:
         private_key, public_key = keypairs.generate_key()
+    project_id = context_of(request).authenticated.project_id or ""
     async with svc.writing() as conn:
+        limits = await quotas.user_limits(conn, svc.settings.quota, project_id, user_id)
         try:
             made = await keypairs.create_keypair(
                 conn, user_id=user_id, name=given["name"], key_type=given.get("type", "ssh"),
-                public_key=public_key)
+                public_key=public_key, limit=limits["key_pairs"])
         except (keypairs.KeypairExists, keypairs.KeypairQuotaExceeded,
                 keypairs.InvalidKeypair) as error:
             raise _errors(error) from None

@@ -10,7 +10,7 @@ from starlette.responses import Response
 
 from pocketstack.common.asgi import json_response
 from pocketstack.compute.handlers.base import authorize, version
-from pocketstack.compute.objects import limits, server_groups
+from pocketstack.compute.objects import quotas, server_groups
 from pocketstack.compute.service import Compute
 
 __all__ = ["show_limits", "view_limits"]
@@ -18,7 +18,7 @@ __all__ = ["show_limits", "view_limits"]
 _RULE = "os_compute_api:limits"
 
 
-def view_limits(caps: dict[str, int], usage: limits.Usage, groups_used: int,
+def view_limits(caps: dict[str, int], usage: quotas.Usage, groups_used: int,
                 ver: tuple[int, int]) -> dict[str, Any]:
     """Nova's ``absolute`` dict at microversion ``ver``."""
     body = {
@@ -50,9 +50,9 @@ async def show_limits(svc: Compute, request: Request) -> Response:
                                     auth.credentials()):
         project_id = asked
     async with svc.reading() as conn:
-        caps = await limits.project_limits(conn, project_id)
+        caps = await quotas.project_limits(conn, svc.settings.quota, project_id)
         groups_used = await server_groups.count_groups(conn, project_id)
-    usage = await limits.count_usage(svc.cells.all(), project_id,
-                                     within=svc.settings.cells.timeout)
+    usage = await quotas.count(svc.settings.quota, svc, svc.cells.all(), svc.clients.placement,
+                               project_id, within=svc.settings.cells.timeout)
     return json_response({"limits": {"rate": [], "absolute": view_limits(
         caps, usage, groups_used, version(request))}})

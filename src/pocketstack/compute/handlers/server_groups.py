@@ -12,6 +12,7 @@ from pocketstack.common.asgi import empty_response, json_response
 from pocketstack.common.errors import ApiError
 from pocketstack.common.schema import read_json
 from pocketstack.compute.handlers.base import authorize, version, want
+from pocketstack.compute.objects import quotas
 from pocketstack.compute.objects import server_groups as groups
 from pocketstack.compute.schemas import server_groups as schemas
 from pocketstack.compute.service import Compute
@@ -60,11 +61,14 @@ async def create_server_group(svc: Compute, request: Request) -> Response:
     if rules and policy != "anti-affinity":
         raise ApiError(400, "Only anti-affinity policy supports rules.")
     auth = ctx.authenticated
+    project_id = auth.project_id or ""
     async with svc.writing() as conn:
+        limits = await quotas.project_limits(conn, svc.settings.quota, project_id)
         try:
             made = await groups.create_group(conn, name=given["name"], policy=policy,
-                                             rules=rules, project_id=auth.project_id or "",
-                                             user_id=auth.user_id)
+                                             rules=rules, project_id=project_id,
+                                             user_id=auth.user_id,
+                                             limit=limits["server_groups"])
         except groups.GroupQuotaExceeded as error:
             raise ApiError(403, str(error)) from None
     return json_response({"server_group": view_group(made, version(request))})

@@ -16,7 +16,7 @@ from pocketstack.common.errors import ApiError
 from pocketstack.common.schema import read_json
 from pocketstack.compute.handlers.server_delete import check_locked
 from pocketstack.compute.handlers.servers import find_server
-from pocketstack.compute.objects import instances
+from pocketstack.compute.objects import instances, quotas
 from pocketstack.compute.schemas import servers as schemas
 from pocketstack.compute.service import Compute
 
@@ -46,11 +46,14 @@ async def _write(svc: Compute, request: Request, rule: str, change: Change) -> d
     if found.cell is None:
         raise ApiError(409, f"Cannot 'update metadata' instance {server_id} while it is in "
                             "vm_state building")
+    async with svc.reading() as api:
+        allowed = (await quotas.project_limits(api, svc.settings.quota, found.instance[
+            "project_id"]))["metadata_items"]
     async with found.cell.writing() as conn:
         current = await instances.get_instance(conn, server_id)
         new = change(dict(current["metadata"]))
-        if len(new) > 128:
-            raise ApiError(403, "Quota exceeded for metadata_items")
+        if 0 <= allowed < len(new):
+            raise ApiError(403, f"Maximum number of metadata items exceeds {allowed}")
         await instances.update_instance(conn, server_id, {"metadata": new})
     return new
 

@@ -13,7 +13,7 @@ from pocketstack.common.client import ServiceError
 from pocketstack.common.context import RequestContext, context_of
 from pocketstack.common.errors import ApiError
 from pocketstack.common.schema import read_json
-from pocketstack.compute import rpc
+from pocketstack.compute import quota_check, rpc
 from pocketstack.compute.handlers import server_view as view
 from pocketstack.compute.handlers.base import authorize, cell_failure, want
 from pocketstack.compute.handlers.server_delete import delete_located
@@ -22,6 +22,7 @@ from pocketstack.compute.objects import (
     boot,
     build_requests,
     instances,
+    quotas,
     server_groups,
     server_list,
 )
@@ -171,16 +172,23 @@ async def create_server(svc: Compute, request: Request) -> Response:
         image = await boot.get_image(svc.clients.image, image_ref) if image_ref else {}
         networks = await boot.requested_networks(svc.clients.network, body.get("networks"),
                                                  caller.project_id)
+        async with svc.reading() as api:
+            flavor = await boot.flavor_of(api, body)
+        count = await quota_check.allowed_count(svc, caller, body, flavor)
+        if count != boot.counts(body)[1]:
+            body = {**body, "max_count": count}
         async with svc.writing() as api:
             records, group = await boot.build_records(api, body, hints, caller, image=image,
                                                       networks=networks)
             await build_requests.create_boot(api, records)
-            await boot.add_group_members(api, group, [r.instance["uuid"] for r in records])
+            limits = await quotas.project_limits(api, svc.settings.quota, caller.project_id)
+            await boot.add_group_members(api, group, [r.instance["uuid"] for r in records],
+                                         limit=limits["server_group_members"])
     except boot.BootInvalid as error:
         raise ApiError(400, str(error)) from None
     except boot.BootConflict as error:
         raise ApiError(409, str(error)) from None
-    except boot.BootForbidden as error:
+    except (boot.BootForbidden, quotas.OverQuota) as error:
         raise ApiError(403, str(error)) from None
     except ServiceError as error:
         raise ApiError(503, f"A service compute relies on failed: {error.status}") from None

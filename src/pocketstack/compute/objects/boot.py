@@ -33,7 +33,9 @@ __all__ = [
     "BootInvalid",
     "Caller",
     "build_records",
+    "counts",
     "flavor_at_boot",
+    "flavor_of",
     "get_image",
     "image_ref_of",
     "require_image_or_volume",
@@ -157,7 +159,8 @@ def _bdms(body: Mapping[str, Any], image_id: str) -> list[dict[str, Any]]:
     return bdms
 
 
-def _counts(body: Mapping[str, Any]) -> tuple[int, int]:
+def counts(body: Mapping[str, Any]) -> tuple[int, int]:
+    """(min_count, max_count) of the request."""
     low = int(body.get("min_count", 1))
     high = int(body.get("max_count", low))
     if high < low:
@@ -187,11 +190,11 @@ async def _server_group(conn: AsyncConnection, hints: Mapping[str, Any]) -> dict
 
 
 async def add_group_members(conn: AsyncConnection, group: Mapping[str, Any] | None,
-                            instance_uuids: list[str]) -> None:
+                            instance_uuids: list[str], *, limit: int) -> None:
     if group is None:
         return
     try:
-        await server_groups.add_members(conn, group["uuid"], instance_uuids)
+        await server_groups.add_members(conn, group["uuid"], instance_uuids, limit=limit)
     except server_groups.GroupFull as error:
         raise BootForbidden(str(error)) from None
 
@@ -204,22 +207,26 @@ def reservation_id() -> str:
     return "r-" + secrets.token_hex(4)
 
 
+async def flavor_of(conn: AsyncConnection, body: Mapping[str, Any]) -> dict[str, Any]:
+    """The flavor ``flavorRef`` names, as the instance records it (400 when unknown)."""
+    try:
+        return flavor_at_boot(await get_flavor(conn, image_ref_of(str(body["flavorRef"]))))
+    except FlavorNotFound:
+        raise BootInvalid("Invalid flavorRef provided.") from None
+
+
 async def build_records(conn: AsyncConnection, body: Mapping[str, Any],
                         hints: Mapping[str, Any], caller: Caller, *, image: dict[str, Any],
                         networks: list[dict[str, Any]]) -> tuple[list[BootRecord],
                                                                  dict[str, Any] | None]:
     """One record per instance (``max_count``), and the server group (if any)."""
-    ref = str(body["flavorRef"])
-    try:
-        flavor = flavor_at_boot(await get_flavor(conn, image_ref_of(ref)))
-    except FlavorNotFound:
-        raise BootInvalid("Invalid flavorRef provided.") from None
+    flavor = await flavor_of(conn, body)
     key = None
     if body.get("key_name"):
         key = await get_keypair(conn, caller.user_id, body["key_name"])
         if key is None:
             raise BootInvalid("Invalid key_name provided.")
-    _, count = _counts(body)
+    _, count = counts(body)
     group = await _server_group(conn, hints)
     image_id = str(image.get("id", ""))
     properties = {k: v for k, v in image.items() if k not in _IMAGE_CORE}

@@ -68,6 +68,10 @@ def to_record(instance: Mapping[str, Any]) -> dict[str, Any]:
 def from_record(record: Mapping[str, Any]) -> dict[str, Any]:
     """The column values of a record (timestamps parsed back), ready to insert."""
     values = {k: v for k, v in record.items() if k in instances.c and k != "id"}
+    flavor = values.get("flavor")
+    if isinstance(flavor, Mapping):  # the size columns follow the flavor
+        values.setdefault("vcpus", int(flavor.get("vcpus", 0)))
+        values.setdefault("memory_mb", int(flavor.get("memory_mb", 0)))
     for name in DATETIME_FIELDS:
         value = values.get(name)
         if isinstance(value, str):

@@ -93,14 +93,14 @@ async def require_keypair(conn: AsyncConnection, user_id: str, name: str) -> dic
 
 
 async def create_keypair(conn: AsyncConnection, *, user_id: str, name: str, key_type: str,
-                         public_key: str) -> dict[str, Any]:
-    """Store an (imported or generated) public key; 100 per user."""
+                         public_key: str, limit: int = KEY_PAIRS_QUOTA) -> dict[str, Any]:
+    """Store an (imported or generated) public key; ``limit`` per user (-1: no limit)."""
     print_ = fingerprint(public_key)
     if await get_keypair(conn, user_id, name) is not None:
         raise KeypairExists(name)
     count = (await conn.execute(sa.select(sa.func.count()).select_from(key_pairs).where(
         key_pairs.c.user_id == user_id))).scalar_one()
-    if count >= KEY_PAIRS_QUOTA:
+    if 0 <= limit <= count:
         raise KeypairQuotaExceeded()
     await conn.execute(sa.insert(key_pairs).values(
         name=name, user_id=user_id, fingerprint=print_, public_key=public_key,

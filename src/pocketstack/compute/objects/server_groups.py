@@ -91,8 +91,10 @@ async def list_groups(conn: AsyncConnection, project_id: str | None, *, limit: i
 
 
 async def create_group(conn: AsyncConnection, *, name: str, policy: str, rules: dict[str, int],
-                       project_id: str, user_id: str) -> dict[str, Any]:
-    if await count_groups(conn, project_id) >= SERVER_GROUPS_QUOTA:
+                       project_id: str, user_id: str,
+                       limit: int = SERVER_GROUPS_QUOTA) -> dict[str, Any]:
+    """A new group of the project; ``GroupQuotaExceeded`` past ``limit`` (-1: none)."""
+    if 0 <= limit <= await count_groups(conn, project_id):
         raise GroupQuotaExceeded()
     group_uuid = str(uuid.uuid4())
     await conn.execute(sa.insert(instance_groups).values(
@@ -108,11 +110,12 @@ async def delete_group(conn: AsyncConnection, group_uuid: str) -> None:
     await conn.execute(sa.delete(instance_groups).where(instance_groups.c.id == group["id"]))
 
 
-async def add_members(conn: AsyncConnection, group_uuid: str, instance_uuids: list[str]) -> None:
-    """Add servers to the group; ``GroupFull`` past 10 members."""
+async def add_members(conn: AsyncConnection, group_uuid: str, instance_uuids: list[str], *,
+                      limit: int = GROUP_MEMBERS_QUOTA) -> None:
+    """Add servers to the group; ``GroupFull`` past ``limit`` members (-1: no limit)."""
     group = await require_group(conn, group_uuid)
     new = [u for u in dict.fromkeys(instance_uuids) if u not in group["members"]]
-    if len(group["members"]) + len(new) > GROUP_MEMBERS_QUOTA:
+    if 0 <= limit < len(group["members"]) + len(new):
         raise GroupFull()
     if new:
         await conn.execute(sa.insert(instance_group_members), [

@@ -11,6 +11,7 @@ from pocketstack.compute.policies import (
     instance_actions,
     keypairs,
     limits,
+    quotas,
     server_groups,
     servers,
     services,
@@ -40,4 +41,5 @@ RULES: dict[str, str] = {
     **services.RULES,
     **hypervisors.RULES,
     **cells.RULES,
+    **quotas.RULES,
 }

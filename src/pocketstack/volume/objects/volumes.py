@@ -31,6 +31,7 @@ __all__ = [
     "move",
     "remove",
     "update",
+    "usage",
 ]
 
 _v, _t, _a = m.volumes, m.volume_types, m.volume_attachments
@@ -229,3 +230,11 @@ async def remove(conn: AsyncConnection, volume_id: str) -> bool:
 async def list_unsettled(conn: AsyncConnection) -> list[str]:
     query = sa.select(_v.c.id).where(_v.c.status.in_(UNSETTLED)).order_by(_v.c.created_at)
     return list((await conn.execute(query)).scalars())
+
+
+async def usage(conn: AsyncConnection, project_id: str) -> tuple[int, int]:
+    """The project's volumes and their gigabytes (deleted ones are gone from the table)."""
+    count, gigabytes = (await conn.execute(
+        sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(_v.c.size), 0))
+        .where(_v.c.project_id == project_id))).one()
+    return int(count), int(gigabytes)
