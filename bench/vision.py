@@ -1,0 +1,202 @@
+"""Face recognition: pipeline latency, identification at a million faces, enroll throughput.
+Prints a table (or ``--json``); not a test.
+
+Run: ``.venv/bin/python bench/vision.py [--faces 1000000] [--skip-index]``.
+
+1. **Pipeline** per 640x480 image (``scenes/fr_obama-480p.jpg`` scaled to 640x480, one
+   face): detect, align + embed, and the whole, p50 over ``--runs`` runs after a warm-up;
+   and the verification accuracy on ``pairs.csv`` at the model's published threshold.
+2. **Identification** against ``--faces`` synthetic embeddings (random unit vectors, the
+   hardest case for a graph index: real faces cluster by person). Queries are stored vectors
+   with noise (cosine ~0.7 to their origin, like another photo of an enrolled person). The
+   HNSW matcher (faiss, re-ranked exactly) is timed per query (p50, p99) and its top-1 is
+   compared with exact search by matrix product (recall@1); build time and the RSS it adds.
+3. **Enroll throughput**: faces/s for decode + detect + align + embed of the identity
+   images, in one process and in N worker processes (each with its own models and one
+   thread).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import multiprocessing
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import psutil
+
+from pocketstack.common.settings import VisionSettings
+from pocketstack.vision.pipeline import decode_image, load_pipeline
+from pocketstack.vision.pipeline.loader import subject_of
+from pocketstack.vision.pipeline.matchers import HnswMatcher
+from pocketstack.vision.pipeline.stages import distances
+
+LIMITS = {"max_bytes": 20 << 20, "max_pixels": 25_000_000}
+FACES = Path(os.environ.get("POCKETSTACK_FACES_DIR",
+                            Path(__file__).resolve().parents[2] / "shared/data/faces"))
+
+
+def _ms(samples: list[float], q: float = 0.5) -> float:
+    return float(np.quantile(np.array(samples), q) * 1e3)
+
+
+def pipeline_latency(runs: int) -> dict[str, Any]:
+    import cv2
+
+    pipeline = load_pipeline(VisionSettings())
+    image = decode_image((FACES / "scenes/fr_obama-480p.jpg").read_bytes(), **LIMITS)
+    image = np.ascontiguousarray(cv2.resize(image, (640, 480)), dtype=np.uint8)
+    for _ in range(5):
+        pipeline.analyze(image)
+    detect, embed, whole = [], [], []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        faces = pipeline.detect(image)
+        t1 = time.perf_counter()
+        pipeline.embed_faces(image, faces[:1])
+        t2 = time.perf_counter()
+        detect.append(t1 - t0)
+        embed.append(t2 - t1)
+        whole.append(t2 - t0)
+    return {"detect_p50_ms": _ms(detect), "align_embed_p50_ms": _ms(embed),
+            "pipeline_p50_ms": _ms(whole), "pipeline_p90_ms": _ms(whole, 0.9),
+            "device": pipeline.device.device}
+
+
+def verification_accuracy() -> dict[str, Any]:
+    import csv
+
+    pipeline = load_pipeline(VisionSettings())
+    with (FACES / "pairs.csv").open() as handle:
+        rows = list(csv.DictReader(handle))
+    paths = sorted({r[k] for r in rows for k in ("image_a", "image_b")})
+    crops, kept = [], []
+    for path in paths:
+        image = decode_image((FACES / path).read_bytes(), **LIMITS)
+        faces = pipeline.detect(image)
+        if faces:
+            crops.append(pipeline.aligner.align(
+                image, subject_of(faces, image.shape[1], image.shape[0])))
+            kept.append(path)
+    vectors = dict(zip(kept, pipeline.embedder.embed(crops), strict=True))
+    right = sum(
+        (float(distances(vectors[r["image_a"]][None], vectors[r["image_b"]][None])[0, 0])
+         < pipeline.threshold) == (r["same"] == "1")
+        for r in rows if r["image_a"] in vectors and r["image_b"] in vectors)
+    return {"pairs": len(rows), "accuracy": right / len(rows), "threshold": pipeline.threshold}
+
+
+def identification(count: int, queries: int, ef_values: list[int]) -> dict[str, Any]:
+    rng = np.random.default_rng(7)
+    process = psutil.Process()
+    vectors = np.empty((count, 128), np.float32)
+    for start in range(0, count, 100_000):  # generated in chunks: no float64 copy of it all
+        block = rng.standard_normal((min(100_000, count - start), 128)).astype(np.float32)
+        vectors[start : start + len(block)] = block / np.linalg.norm(block, axis=1,
+                                                                     keepdims=True)
+    keys = [f"{i:08x}-face" for i in range(count)]
+    origin = rng.integers(0, count, queries)
+    noisy = vectors[origin] + rng.standard_normal((queries, 128)).astype(np.float32) * 0.09
+    noisy /= np.linalg.norm(noisy, axis=1, keepdims=True)
+    exact = np.array([int(np.argmax(vectors @ q)) for q in noisy])
+    exact_times = []
+    for q in noisy[:20]:
+        t = time.perf_counter()
+        int(np.argmax(vectors @ q))
+        exact_times.append(time.perf_counter() - t)
+    before = process.memory_info().rss
+    t = time.perf_counter()
+    matcher = HnswMatcher()
+    matcher.add(keys, vectors)
+    build = time.perf_counter() - t
+    added = process.memory_info().rss - before
+    results: dict[str, Any] = {"faces": count, "build_s": build,
+                               "index_mib_per_million": added / (1 << 20) * 1e6 / count,
+                               "vectors_mib_per_million": 512e6 / (1 << 20),
+                               "exact_p50_ms": _ms(exact_times), "by_ef": []}
+    for ef in ef_values:
+        matcher._index.hnsw.efSearch = ef
+        times, hits = [], 0
+        for q, want in zip(noisy, exact, strict=True):
+            t = time.perf_counter()
+            [found] = matcher.search(q[None], 1)
+            times.append(time.perf_counter() - t)
+            hits += found[0].key == keys[want]
+        results["by_ef"].append({"ef_search": ef, "p50_ms": _ms(times),
+                                 "p99_ms": _ms(times, 0.99), "recall_at_1": hits / queries})
+    return results
+
+
+def _enroll_worker(paths: list[str]) -> int:
+    pipeline = load_pipeline(VisionSettings(threads=1))
+    enrolled = 0
+    for path in paths:
+        image = decode_image(Path(path).read_bytes(), **LIMITS)
+        enrolled += pipeline.subject(image) is not None
+    return enrolled
+
+
+def enroll_throughput(workers: int) -> dict[str, Any]:
+    paths = sorted(str(p) for p in (FACES / "identities").glob("*/*") if p.is_file())
+    pipeline = load_pipeline(VisionSettings())
+    t = time.perf_counter()
+    single = sum(pipeline.subject(decode_image(Path(p).read_bytes(), **LIMITS)) is not None
+                 for p in paths)
+    single_rate = single / (time.perf_counter() - t)
+    chunks = [paths[i::workers] for i in range(workers)]
+    with multiprocessing.get_context("spawn").Pool(workers) as pool:
+        pool.map(_enroll_worker, [c[:2] for c in chunks])  # models loaded, warm
+        t = time.perf_counter()
+        many = sum(pool.map(_enroll_worker, chunks))
+        many_rate = many / (time.perf_counter() - t)
+    return {"images": len(paths), "single_faces_per_s": single_rate, "workers": workers,
+            "workers_faces_per_s": many_rate}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--faces", type=int, default=1_000_000)
+    parser.add_argument("--queries", type=int, default=500)
+    parser.add_argument("--runs", type=int, default=50)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    parser.add_argument("--ef", default="64,128,256")
+    parser.add_argument("--skip-index", action="store_true")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    report: dict[str, Any] = {"cpus": os.cpu_count(),
+                              "load_avg_at_start": os.getloadavg()[0]}
+    report["pipeline"] = pipeline_latency(args.runs)
+    report["verification"] = verification_accuracy()
+    report["enroll"] = enroll_throughput(args.workers)
+    if not args.skip_index:
+        report["identify"] = identification(args.faces, args.queries,
+                                            [int(v) for v in args.ef.split(",")])
+    if args.json:
+        print(json.dumps(report, indent=2))
+        return
+    p, v, e = report["pipeline"], report["verification"], report["enroll"]
+    print(f"CPUs {report['cpus']}, load average at start {report['load_avg_at_start']:.2f}")
+    print(f"pipeline 640x480 ({p['device']}): detect {p['detect_p50_ms']:.1f} ms, "
+          f"align+embed {p['align_embed_p50_ms']:.1f} ms, whole p50 {p['pipeline_p50_ms']:.1f}"
+          f" ms (p90 {p['pipeline_p90_ms']:.1f})")
+    print(f"verification: {v['accuracy']:.2%} of {v['pairs']} pairs at {v['threshold']}")
+    print(f"enroll: {e['single_faces_per_s']:.1f} faces/s in one process, "
+          f"{e['workers_faces_per_s']:.1f} faces/s with {e['workers']} workers "
+          f"({e['images']} images)")
+    if "identify" in report:
+        i = report["identify"]
+        print(f"identify among {i['faces']:,} faces: HNSW build {i['build_s']:.0f} s, "
+              f"+{i['index_mib_per_million']:.0f} MiB RSS per million; exact search "
+              f"{i['exact_p50_ms']:.1f} ms p50")
+        print(f"{'ef_search':>10} {'p50 ms':>8} {'p99 ms':>8} {'recall@1':>9}")
+        for row in i["by_ef"]:
+            print(f"{row['ef_search']:>10} {row['p50_ms']:>8.2f} {row['p99_ms']:>8.2f} "
+                  f"{row['recall_at_1']:>9.3f}")
+
+
+if __name__ == "__main__":
+    main()
