@@ -176,3 +176,46 @@ async def test_fault_switch_is_admin_only_and_checked(nova: ComputeClient) -> No
         nova.error(await nova.put("/os-cells/cell2/fault", json=bad), 400)
     nova.error(await nova.put("/os-cells/cell0/fault", json={"fault": {"bus": "refuse"}}),
                409, "not behind a fault proxy")
+
+
+async def _boot_as(nova: ComputeClient, token: str, name: str, **extra: str) -> int:
+    made = await nova.post("/servers", token=token, json={"server": {
+        "name": name, "flavorRef": "1", "imageRef": await nova.default_image(),
+        "networks": "none", **extra}})
+    return made.status_code
+
+
+@pytest.mark.parametrize("from_placement", [False, True], ids=["legacy", "placement"])
+async def test_over_quota_while_a_cell_is_down(nova: ComputeClient,
+                                               from_placement: bool) -> None:
+    """The seed's story: counting in the cells misses a down cell's servers, so a project
+    goes past its quota and the excess shows after heal; counting from placement and the
+    instance mappings refuses the same boots."""
+    svc = nova.service
+    svc.settings = dataclasses.replace(svc.settings, quota=dataclasses.replace(
+        svc.settings.quota, count_usage_from_placement=from_placement))
+    await _hosts_ready(nova)
+    await _zone(nova, "az-two", "cell2-host1")
+    member = await nova.user("member")
+    limits = await nova.put(f"/os-quota-sets/{member.project_id}",
+                            json={"quota_set": {"instances": 2}})
+    assert limits.status_code == 200, limits.text
+    assert await _boot_as(nova, member.token, "in-cell2", availability_zone="az-two") == 202
+    (first,) = (await nova.get("/servers", token=member.token)).json()["servers"]
+    await nova.wait_for(first["id"], "ACTIVE", token=member.token)
+
+    await _fault(nova, db="blackhole")
+    assert await _boot_as(nova, member.token, "second") == 202
+    third = await _boot_as(nova, member.token, "third")
+    detail_url = f"/os-quota-sets/{member.project_id}/detail"
+    if from_placement:
+        assert third == 403, "the down cell's server still counts"
+    else:
+        assert third == 202, "the down cell counts 0: past the quota"
+    listed = (await nova.get("/servers", token=member.token)).json()["servers"]
+    for server in listed:  # built in cell1 while cell2 is down (rechecked then too)
+        if server["id"] != first["id"]:
+            await nova.wait_for(server["id"], "ACTIVE", token=member.token)
+    await _fault(nova, db="heal")
+    in_use = (await nova.get(detail_url)).json()["quota_set"]["instances"]
+    assert in_use == {"in_use": 2 if from_placement else 3, "limit": 2, "reserved": 0}
