@@ -6,8 +6,10 @@ import asyncio
 import contextlib
 import logging
 import logging.handlers
+import os
 import shutil
 import sys
+from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -18,6 +20,7 @@ from pocketstack.common.settings import Settings, load_settings
 from pocketstack.face_cli import face
 
 if TYPE_CHECKING:
+    from pocketstack.compute.client import ComputeClient
     from pocketstack.compute.manage import CellCommands, Outcome
 
 __all__ = ["main"]
@@ -186,12 +189,67 @@ def create_cell(data_dir: Path | None, name: str | None, transport_url: str | No
         name, transport_url, database_connection, disabled, verbose)))
 
 
+@contextlib.asynccontextmanager
+async def _compute_client(data_dir: Path | None) -> AsyncIterator[ComputeClient]:
+    """A client of the running cloud's compute API with the admin's credentials."""
+    from pocketstack.common.credentials import load_credentials, service_url
+    from pocketstack.compute.client import ComputeClient
+    from pocketstack.identity.client import PasswordTokenSource
+
+    found = load_credentials(data_dir, dict(os.environ))
+    tokens = PasswordTokenSource(found.auth_url, found.username, found.password, found.project)
+    client = ComputeClient(service_url(found.auth_url, "/compute/v2.1"), tokens=tokens,
+                           timeout=10)
+    try:
+        yield client
+    finally:
+        await client.close()
+        await tokens.close()
+
+
 @cell.command("list")
 @_DATA_DIR
 @click.option("--verbose", is_flag=True, help="Show passwords in URLs.")
 def list_cells(data_dir: Path | None, verbose: bool) -> None:
-    """List the cell mappings."""
-    _finish(asyncio.run(_cell_commands(data_dir).list(verbose)))
+    """List the cell mappings, with each cell's health when the cloud is running."""
+    from pocketstack.common.credentials import NoCredentials
+    from pocketstack.compute.manage import cloud_health
+
+    async def go() -> Outcome:
+        health = None
+        with contextlib.suppress(NoCredentials):
+            async with _compute_client(data_dir) as client:
+                health = await cloud_health(client)
+        return await _cell_commands(data_dir).list(verbose, health)
+
+    _finish(asyncio.run(go()))
+
+
+@cell.command("fault")
+@click.argument("cell_ref", metavar="CELL")
+@_DATA_DIR
+@click.option("--db", type=click.Choice(["blackhole", "refuse", "heal"]), default=None,
+              help="Cut the cell's database connections off (or heal them).")
+@click.option("--bus", type=click.Choice(["blackhole", "refuse", "heal"]), default=None,
+              help="Cut the cell's message bus off (or heal it).")
+def fault(cell_ref: str, data_dir: Path | None, db: str | None, bus: str | None) -> None:
+    """Cut a running cloud's cell (name or uuid) off, for rehearsals: blackhole (packets
+    vanish), refuse (connections refused) or heal. Needs [cells] fault_injection."""
+    from pocketstack.common.credentials import NoCredentials
+    from pocketstack.compute.manage import set_fault
+
+    parts = {k: v for k, v in (("db", db), ("bus", bus)) if v is not None}
+    if not parts:
+        raise click.UsageError("give --db and/or --bus")
+
+    async def go() -> Outcome:
+        async with _compute_client(data_dir) as client:
+            return await set_fault(client, cell_ref, parts)
+
+    try:
+        _finish(asyncio.run(go()))
+    except NoCredentials as error:
+        raise click.ClickException(str(error)) from None
 
 
 @cell.command("update")

@@ -7,12 +7,7 @@ know the difference; the servers still boot through the whole cells v2 flow.
 
 from __future__ import annotations
 
-import asyncio
-import shutil
-import subprocess
 import time
-import uuid
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 import pytest
@@ -23,48 +18,6 @@ if TYPE_CHECKING:
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 WAIT_S = 30.0
-
-
-async def _as_admin(server: str, statement: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    admin = create_async_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(statement))
-    finally:
-        await admin.dispose()
-
-
-def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
-
-
-@pytest.fixture
-def backends(postgres_server: str, rabbitmq_url: str) -> Iterator[dict[str, str]]:
-    if shutil.which("rabbitmqctl") is None:
-        pytest.skip("rabbitmqctl is needed to create the cells' vhosts")
-    run = uuid.uuid4().hex[:8]
-    databases = [f"ps_e2e_{run}_{part}" for part in ("api", "cell0", "cell1", "cell2")]
-    vhosts = [f"ps-e2e-{run}-{part}" for part in ("api", "cell1", "cell2")]
-    for name in databases:
-        asyncio.run(_as_admin(postgres_server, f'CREATE DATABASE "{name}"'))
-    for vhost in vhosts:
-        _rabbitmqctl("add_vhost", vhost)
-        _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    try:
-        yield {"api": f"{postgres_server}/{databases[0]}",
-               "cell": f"{postgres_server}/ps_e2e_{run}_{{cell}}",
-               "transport": rabbitmq_url,
-               "prefix": f"ps-e2e-{run}-"}
-    finally:
-        for name in databases:
-            asyncio.run(_as_admin(postgres_server,
-                                  f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        for vhost in vhosts:
-            subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True,
-                           timeout=60, check=False)
 
 
 def _wait_status(cloud: RunningCloud, server: str, status: str) -> dict[str, Any]:
@@ -87,7 +40,10 @@ def test_compute_on_postgresql_and_rabbitmq(cloud_factory: RunningCloud,
         "[compute]\n"
         f'transport_url = "{backends["transport"]}"\n'
         f'vhost_prefix = "{backends["prefix"]}"\n'
-        "hosts_per_cell = 2\n")
+        "hosts_per_cell = 2\n"
+        "[quota]\n"  # the huge flavor below must reach the scheduler
+        "cores = -1\n"
+        "ram = -1\n")
     cloud_factory.start()
     cells = cloud_factory.admin("cell", "list").stdout
     assert "postgresql+asyncpg://" in cells and "amqp://guest:****@" in cells

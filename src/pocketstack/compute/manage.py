@@ -8,21 +8,24 @@ Each command returns its exit code and the lines it prints; the CLI only prints 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextlib import asynccontextmanager
-from typing import TypeVar
+from typing import Any, TypeVar
 from urllib.parse import urlsplit, urlunsplit
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from pocketstack.common.client import ServiceError
 from pocketstack.common.db import create_engine_for, upgrade
 from pocketstack.common.settings import Settings
 from pocketstack.compute.cells import CELL0_NAME, CellMapping, CellRegistry
+from pocketstack.compute.client import ComputeClient
 from pocketstack.compute.db import API_MIGRATIONS
 from pocketstack.compute.objects import cell_admin
 from pocketstack.compute.objects.cell_admin import CellAdminError
 
-__all__ = ["CellCommands", "Outcome", "mask_password"]
+__all__ = ["CellCommands", "Outcome", "cloud_health", "mask_password", "set_fault"]
 
 T = TypeVar("T")
 
@@ -88,10 +91,15 @@ class CellCommands:
             return Outcome(0, [mapping.uuid] if verbose else [])
         return await self._run(work)
 
-    async def list(self, verbose: bool) -> Outcome:
+    async def list(self, verbose: bool,
+                   health: Mapping[str, Mapping[str, Any]] | None = None) -> Outcome:
+        """The mappings; with ``health`` (from a running cloud) each cell's state too."""
         async def work(conn: AsyncConnection, _: CellRegistry) -> Outcome:
             rows = [_cell_row(m, verbose) for m in await cell_admin.list_cells(conn)]
             header = ("Name", "UUID", "Transport URL", "Database Connection", "Disabled")
+            if health is not None:
+                header += ("Health", "Since")
+                rows = [(*row, *_health(health.get(row[1]))) for row in rows]
             return Outcome(0, _table(header, rows))
         return await self._run(work)
 
@@ -138,6 +146,36 @@ class CellCommands:
             await cell_admin.delete_host(conn, handle, cell_uuid, host)
             return Outcome(0, [])
         return await self._run(work)
+
+
+def _health(cell: Mapping[str, Any] | None) -> tuple[str, str]:
+    if cell is None:
+        return ("unknown", "")
+    return (str(cell["state"]), str(cell["since"]))
+
+
+async def cloud_health(client: ComputeClient) -> dict[str, dict[str, Any]] | None:
+    """Each cell's health by uuid from the running cloud; None when it cannot be asked."""
+    try:
+        return {cell["uuid"]: cell for cell in await client.cells()}
+    except (ServiceError, httpx.HTTPError):
+        return None
+
+
+async def set_fault(client: ComputeClient, cell: str, parts: Mapping[str, str]) -> Outcome:
+    """``pocketstack cell fault``: switch the cell's proxies in the running cloud."""
+    try:
+        shown = await client.set_fault(cell, **parts)
+    except ServiceError as error:
+        fault = next(iter(error.body.values()), {}) if isinstance(error.body, dict) else {}
+        message = fault.get("message", error.body) if isinstance(fault, dict) else error.body
+        return Outcome(1, [f"HTTP {error.status}: {message}"])
+    except httpx.HTTPError as error:
+        return Outcome(1, [f"the cloud did not answer: {error}"])
+    modes = ", ".join(f"{part} {mode}" for part, mode in sorted(shown["faults"].items()))
+    return Outcome(0, [f"cell {shown['name']} ({shown['uuid']}): {modes}; "
+                       f"{shown['state']} since {shown['since']}"
+                       + (f" ({shown['reason']})" if shown["reason"] else "")])
 
 
 def _cell_row(mapping: CellMapping, verbose: bool) -> tuple[str, ...]:
