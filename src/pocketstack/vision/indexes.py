@@ -7,15 +7,19 @@ database. Identification collapses face matches to people (a person's best face 
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
+import logging
 from collections.abc import Sequence
 
 import numpy as np
 
-from pocketstack.vision.pipeline.matchers import GalleryMatcher
+from pocketstack.vision.pipeline.matchers import GalleryMatcher, build_graph
 from pocketstack.vision.pipeline.stages import Vectors
 
 __all__ = ["GalleryIndexes", "PersonMatch"]
+
+log = logging.getLogger("pocketstack.vision")
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -29,6 +33,7 @@ class PersonMatch:
 class _Gallery:
     matcher: GalleryMatcher
     person_of: dict[str, str]  # face id -> person id
+    building: bool = False  # an HNSW graph is being built for it
 
 
 class GalleryIndexes:
@@ -47,21 +52,43 @@ class GalleryIndexes:
         found = self._galleries.get(gallery_id)
         return len(found.matcher) if found else 0
 
+    def kind(self, gallery_id: str) -> str:
+        """How the gallery is searched: ``exact`` or ``hnsw``."""
+        found = self._galleries.get(gallery_id)
+        return found.matcher.kind if found else "exact"
+
     def face_ids(self, gallery_id: str) -> set[str]:
         found = self._galleries.get(gallery_id)
         return set(found.person_of) if found else set()
 
     def load(self, gallery_id: str, face_ids: Sequence[str], person_ids: Sequence[str],
              vectors: Vectors) -> None:
-        """Replace the gallery's index with these faces (the database's, at start)."""
-        self._galleries.pop(gallery_id, None)
-        self.add(gallery_id, face_ids, person_ids, vectors)
+        """Replace the gallery's index with these faces (the database's, at start; a large
+        gallery's graph is built here, so call it from a worker thread)."""
+        gallery = _Gallery(GalleryMatcher(self._ann_min_size), {})
+        gallery.matcher.add(face_ids, vectors)
+        gallery.person_of.update(zip(face_ids, person_ids, strict=True))
+        if gallery.matcher.wants_graph():
+            keys, snapshot = gallery.matcher.snapshot()
+            gallery.matcher.adopt(build_graph(keys, snapshot), keys)
+        self._galleries[gallery_id] = gallery
 
-    def add(self, gallery_id: str, face_ids: Sequence[str], person_ids: Sequence[str],
-            vectors: Vectors) -> None:
+    async def add(self, gallery_id: str, face_ids: Sequence[str], person_ids: Sequence[str],
+                  vectors: Vectors) -> None:
+        """Add faces (just committed); a gallery that grows past ``ann_min_size`` gets its
+        graph built in a worker thread while exact search goes on answering."""
         gallery = self._gallery(gallery_id)
         gallery.matcher.add(face_ids, vectors)
         gallery.person_of.update(zip(face_ids, person_ids, strict=True))
+        if gallery.matcher.wants_graph() and not gallery.building:
+            gallery.building = True
+            try:
+                keys, snapshot = gallery.matcher.snapshot()
+                graph = await asyncio.to_thread(build_graph, keys, snapshot)
+                gallery.matcher.adopt(graph, keys)
+                log.info("gallery %s: %d faces, now searched by HNSW", gallery_id, len(keys))
+            finally:
+                gallery.building = False
 
     def remove(self, gallery_id: str, face_ids: Sequence[str]) -> None:
         gallery = self._galleries.get(gallery_id)

@@ -66,6 +66,7 @@ class Vision(ReadWrite):
         async with self.reading() as conn:
             for gallery_id in await galleries.list_ids(conn):
                 stored = await faces.load_gallery(conn, gallery_id)
-                self.indexes.load(gallery_id, stored.face_ids, stored.person_ids, stored.vectors)
+                await asyncio.to_thread(self.indexes.load, gallery_id, stored.face_ids,
+                                        stored.person_ids, stored.vectors)
                 loaded += len(stored.face_ids)
         return loaded

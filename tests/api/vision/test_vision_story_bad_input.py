@@ -15,7 +15,7 @@ from PIL import Image
 from tests.vision_data import faces_dir, identities
 
 if TYPE_CHECKING:
-    from conftest import FaceApi
+    from conftest import FaceApi, FaceFactory
 
 
 @pytest.fixture(scope="module")
@@ -63,12 +63,8 @@ async def test_bad_images_are_refused_and_nothing_is_stored(face: FaceApi,
     await _nothing_stored(face, gid, pid)
 
 
-async def test_limits_and_media_types(open_face: object) -> None:
-    from conftest import FaceFactory
-
-    assert callable(open_face)
-    opener: FaceFactory = open_face  # type: ignore[assignment]
-    async with opener(max_image_bytes=200_000) as face:
+async def test_limits_and_media_types(open_face: FaceFactory) -> None:
+    async with open_face(max_image_bytes=200_000) as face:
         gid = (await face.gallery())["id"]
         pid = (await face.person(gid, "Someone"))["id"]
         big = _portrait() + b"\0" * 300_000

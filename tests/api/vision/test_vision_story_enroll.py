@@ -1,6 +1,7 @@
 """Story: detect, embed and verify; enroll one person from several images; a bulk enroll
 whose items each succeed or fail whole; deletions leave the index; a restart rebuilds the
-index from the database and answers the same."""
+index from the database and answers the same. The gallery there is searched by HNSW
+(``ann_min_size`` 4), so the graph, its tombstones and its rebuild are exercised too."""
 
 from __future__ import annotations
 
@@ -9,8 +10,16 @@ from typing import TYPE_CHECKING
 
 from tests.vision_data import faces_dir, identities
 
+from pocketstack.vision.service import Vision
+
 if TYPE_CHECKING:
     from conftest import FaceApi, FaceFactory
+
+
+def _vision(face: FaceApi) -> Vision:
+    service = face.cloud.services["/face"]
+    assert isinstance(service, Vision)
+    return service
 
 
 async def test_detect_embed_verify(face: FaceApi) -> None:
@@ -44,7 +53,7 @@ async def test_detect_embed_verify(face: FaceApi) -> None:
 async def test_enroll_bulk_delete_and_restart(open_face: FaceFactory) -> None:
     people = identities()
     biden, kit = people["Joseph_Biden"], people["Kit_Harington"]
-    async with open_face() as face:
+    async with open_face(ann_min_size=4) as face:
         gid = (await face.gallery("people"))["id"]
         pid = (await face.person(gid, "Joe"))["id"]
         made = await face.enroll(gid, pid, [p.read_bytes() for p in biden[:3]])
@@ -69,6 +78,7 @@ async def test_enroll_bulk_delete_and_restart(open_face: FaceFactory) -> None:
                  .json()["persons"]]
         assert names == ["Joe", "Kit"]  # the failed item made no person
         assert (await face.get(f"/v1/galleries/{gid}")).json()["gallery"]["faces"] == 6
+        assert _vision(face).indexes.kind(gid) == "hnsw"
 
         probe = biden[4].read_bytes() if len(biden) > 4 else biden[-1].read_bytes()
         before = (await face.image(f"/v1/galleries/{gid}/identify", probe)).json()
@@ -78,8 +88,9 @@ async def test_enroll_bulk_delete_and_restart(open_face: FaceFactory) -> None:
         assert (await face.get(f"/v1/galleries/{gid}")).json()["gallery"]["faces"] == 5
         before = (await face.image(f"/v1/galleries/{gid}/identify", probe)).json()
 
-    async with open_face() as face:  # a new process: the index is rebuilt from the database
+    async with open_face(ann_min_size=4) as face:  # a new process: rebuilt from the database
         assert (await face.get(f"/v1/galleries/{gid}")).json()["gallery"]["faces"] == 5
+        assert _vision(face).indexes.kind(gid) == "hnsw"
         after = (await face.image(f"/v1/galleries/{gid}/identify", probe)).json()
         assert after == before
         assert (await face.delete(f"/v1/galleries/{gid}/persons/{pid}")).status_code == 204

@@ -5,7 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pocketstack.vision.pipeline.matchers import ExactMatcher, GalleryMatcher, HnswMatcher
+from pocketstack.vision.pipeline.matchers import (
+    ExactMatcher,
+    GalleryMatcher,
+    HnswMatcher,
+    build_graph,
+)
 from pocketstack.vision.pipeline.stages import Vectors
 
 
@@ -15,7 +20,7 @@ def _unit(rows: int, seed: int = 1) -> Vectors:
     return unit
 
 
-@pytest.mark.parametrize("make", [ExactMatcher, HnswMatcher, lambda: GalleryMatcher(50)])
+@pytest.mark.parametrize("make", [ExactMatcher, HnswMatcher])
 def test_nearest_is_itself_and_removed_keys_are_gone(make: type[ExactMatcher]) -> None:
     vectors = _unit(400)
     keys = [f"f{i}" for i in range(400)]
@@ -45,14 +50,21 @@ def test_distances_are_euclidean_between_unit_vectors() -> None:
                                            abs=1e-4)
 
 
-def test_a_gallery_moves_to_hnsw_at_its_size_and_keeps_answering() -> None:
-    vectors = _unit(120, seed=3)
+def test_a_gallery_moves_to_hnsw_at_its_size_keeping_what_changed_meanwhile() -> None:
+    vectors = _unit(130, seed=3)
     gallery = GalleryMatcher(ann_min_size=100)
     gallery.add([f"k{i}" for i in range(99)], vectors[:99])
-    assert gallery.kind == "exact"
-    gallery.add([f"k{i}" for i in range(99, 120)], vectors[99:])
-    assert gallery.kind == "hnsw"
-    assert [m[0].key for m in gallery.search(vectors[[5, 110]], 1)] == ["k5", "k110"]
+    assert not gallery.wants_graph()
+    gallery.add([f"k{i}" for i in range(99, 120)], vectors[99:120])
+    assert gallery.wants_graph() and gallery.kind == "exact"
+    keys, snapshot = gallery.snapshot()
+    graph = build_graph(keys, snapshot)  # elsewhere, while the gallery changes:
+    gallery.add([f"k{i}" for i in range(120, 130)], vectors[120:])
+    gallery.remove(["k5"])
+    gallery.adopt(graph, keys)
+    assert gallery.kind == "hnsw" and len(gallery) == 129
+    found = [m[0].key for m in gallery.search(vectors[[5, 110, 125]], 1)]
+    assert found[1:] == ["k110", "k125"] and found[0] != "k5"
 
 
 def test_an_empty_matcher_answers_nothing() -> None:

@@ -54,7 +54,7 @@ async def enroll_faces(svc: Vision, request: Request) -> Response:
     async with svc.writing() as conn:
         await persons.get(conn, gallery.id, person_id)  # not deleted meanwhile
         made = await faces.add(conn, gallery.id, person_id, found)
-    svc.indexes.add(gallery.id, [f.id for f in made], [person_id] * len(made),
+    await svc.indexes.add(gallery.id, [f.id for f in made], [person_id] * len(made),
                     _stack([vector for _, vector in found]))
     return json_response({"faces": [_serialize(face) for face in made]}, 201)
 

@@ -4,7 +4,8 @@
 and about a millisecond at 100,000 faces. :class:`HnswMatcher` (faiss' HNSW graph) looks at
 a few hundred candidates instead, then re-ranks them exactly: the answer's distances are
 always exact, only the candidate set is approximate. :class:`GalleryMatcher` starts exact and
-moves to HNSW when the gallery reaches ``ann_min_size`` faces.
+moves to HNSW when the gallery reaches ``ann_min_size`` faces. Removals from the HNSW graph
+are tombstones until the index is next built (at start).
 
 Keys are face ids. Vectors are unit length, so the Euclidean distance is ``sqrt(2 - 2 dot)``.
 """
@@ -19,7 +20,7 @@ import numpy.typing as npt
 
 from pocketstack.vision.pipeline.stages import EMBEDDING_SIZE, Match, Vectors
 
-__all__ = ["ExactMatcher", "GalleryMatcher", "HnswMatcher"]
+__all__ = ["ExactMatcher", "GalleryMatcher", "HnswMatcher", "build_graph"]
 
 
 def _distance(dots: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
@@ -116,8 +117,8 @@ class HnswMatcher:
     def search(self, queries: Vectors, k: int) -> list[list[Match]]:
         if not self._labels:
             return [[] for _ in queries]
-        wanted = max(k + len(self._removed), self._candidates)
-        wanted = min(wanted, len(self._keys))
+        # Tombstones take places among the candidates: ask for more, within bounds.
+        wanted = min(max(k, self._candidates) + min(len(self._removed), 1024), len(self._keys))
         _, labels = self._index.search(np.ascontiguousarray(queries, np.float32), wanted)
         results: list[list[Match]] = []
         for query, row in zip(queries, labels, strict=True):
@@ -134,8 +135,20 @@ class HnswMatcher:
         return results
 
 
+def build_graph(keys: Sequence[str], vectors: Vectors) -> HnswMatcher:
+    """An HNSW matcher over these faces (seconds per 100,000: run it off the event loop)."""
+    graph = HnswMatcher()
+    graph.add(keys, vectors)
+    return graph
+
+
 class GalleryMatcher:
-    """Exact below ``ann_min_size`` faces, HNSW with exact re-ranking from there on."""
+    """Exact below ``ann_min_size`` faces, HNSW with exact re-ranking from there on.
+
+    The move is made by the owner, off the event loop: :meth:`snapshot` the faces, build a
+    graph from them elsewhere (:func:`build_graph`), then :meth:`adopt` it, which brings it
+    up to date with what was added and removed meanwhile.
+    """
 
     def __init__(self, ann_min_size: int) -> None:
         self._ann_min_size = ann_min_size
@@ -148,13 +161,26 @@ class GalleryMatcher:
     def __len__(self) -> int:
         return len(self._inner)
 
+    def wants_graph(self) -> bool:
+        return isinstance(self._inner, ExactMatcher) and len(self._inner) >= self._ann_min_size
+
+    def snapshot(self) -> tuple[list[str], Vectors]:
+        assert isinstance(self._inner, ExactMatcher)
+        keys, vectors = self._inner.vectors()
+        return keys, vectors.copy()
+
+    def adopt(self, graph: HnswMatcher, snapshot: Sequence[str]) -> None:
+        inner = self._inner
+        assert isinstance(inner, ExactMatcher)
+        keys, vectors = inner.vectors()
+        taken, live = set(snapshot), set(keys)
+        fresh = [i for i, key in enumerate(keys) if key not in taken]
+        graph.add([keys[i] for i in fresh], vectors[fresh])
+        graph.remove([key for key in snapshot if key not in live])
+        self._inner = graph
+
     def add(self, keys: Sequence[str], vectors: Vectors) -> None:
         self._inner.add(keys, vectors)
-        inner = self._inner
-        if isinstance(inner, ExactMatcher) and len(inner) >= self._ann_min_size:
-            graph = HnswMatcher()
-            graph.add(*inner.vectors())
-            self._inner = graph
 
     def remove(self, keys: Sequence[str]) -> None:
         self._inner.remove(keys)

@@ -85,7 +85,7 @@ class EnrollReconciler:
                 return
         if made:
             vectors = np.stack([vector for _, vector in found]).astype(np.float32)
-            self.svc.indexes.add(job.gallery_id, [f.id for f in made],
+            await self.svc.indexes.add(job.gallery_id, [f.id for f in made],
                                  [f.person_id for f in made], vectors)
 
     async def list_unsettled(self) -> Sequence[str]:
