@@ -19,6 +19,8 @@ claims, cell conductors and host agents, no sockets.
   cloud would hold them), then ``GET /servers/detail?all_tenants=1`` pages of 1000; the
   process CPU time (``time.process_time``, which also counts the in-process client's HTTP
   handling but not JSON decoding: the client reads raw bytes) divided by servers returned.
+  The first page is reported apart: the API keeps each server's rendered view until its row
+  changes, so later pages of unchanged servers skip reading and rendering the whole row.
 
 Upstream Nova 34 with its fake driver, measured by the issue's author: boot p50 0.93 s one at
 a time; GET /servers/detail 3.5 ms of server CPU per server.
@@ -150,6 +152,7 @@ async def _seed(svc: Compute, total: int, project_id: str, user_id: str) -> None
                 "display_name": f"seeded-{i}", "hostname": f"seeded-{i}",
                 "host": f"{cell.name}-host1", "node": f"{cell.name}-host1",
                 "vm_state": "active", "power_state": 1, "image_ref": str(uuid.uuid4()),
+                "vcpus": 1, "memory_mb": 128,
                 "flavor": {"flavorid": "42", "name": "m1.nano", "memory_mb": 128, "vcpus": 1,
                            "root_gb": 1, "ephemeral_gb": 0, "swap": 0, "rxtx_factor": 1.0,
                            "extra_specs": {}},
@@ -184,7 +187,9 @@ async def list_cpu(population: int, rounds: int) -> dict[str, float]:
             body = token.json()["token"]
             await _seed(svc, population, body["project"]["id"], body["user"]["id"])
             params = {"all_tenants": "1", "limit": "1000"}
+            cold_cpu = time.process_time()
             warm = await http.get("/compute/v2.1/servers/detail", headers=V, params=params)
+            cold_cpu = time.process_time() - cold_cpu  # nothing rendered yet
             assert warm.status_code == 200, warm.text
             returned = 0
             cpu = time.process_time()
@@ -197,6 +202,7 @@ async def list_cpu(population: int, rounds: int) -> dict[str, float]:
             await http.aclose()
             return {"servers": population, "per_page": returned / rounds,
                     "cpu_ms_per_server": cpu * 1000 / returned,
+                    "cold_cpu_ms_per_server": cold_cpu * 1000 / (returned / rounds),
                     "wall_ms_per_page": wall * 1000 / rounds}
 
 
@@ -221,21 +227,25 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=20)
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    result: dict[str, Any] = {"boot": asyncio.run(boots(args.boots, args.concurrent))}
+    result: dict[str, Any] = {}
+    if args.boots > 0:
+        result["boot"] = asyncio.run(boots(args.boots, args.concurrent))
     result["list"] = [asyncio.run(list_cpu(int(n), args.rounds))
                       for n in args.populations.split(",") if n]
     if args.json:
         json.dump(result, sys.stdout, indent=2)
         return
-    boot = result["boot"]
-    print(f"boot one at a time: p50 {boot['p50_ms']:.1f} ms, p90 {boot['p90_ms']:.1f} ms "
-          "(target p50 <= 40 ms; Nova 34: 930 ms)")
-    print(f"concurrent boots:   {boot['boots_per_s']:.0f} boots/s across 8 hosts "
-          "(target >= 100)")
+    if "boot" in result:
+        boot = result["boot"]
+        print(f"boot one at a time: p50 {boot['p50_ms']:.1f} ms, p90 {boot['p90_ms']:.1f} ms "
+              "(target p50 <= 40 ms; Nova 34: 930 ms)")
+        print(f"concurrent boots:   {boot['boots_per_s']:.0f} boots/s across 8 hosts "
+              "(target >= 100)")
     for row in result["list"]:
         print(f"GET /servers/detail at {row['servers']:>6} servers: "
               f"{row['cpu_ms_per_server']:.3f} ms CPU per server, "
               f"{row['wall_ms_per_page']:.0f} ms per page of {row['per_page']:.0f} "
+              f"(first page, nothing rendered yet: {row['cold_cpu_ms_per_server']:.3f} ms) "
               "(target <= 0.1 ms; Nova 34: 3.5 ms)")
 
 

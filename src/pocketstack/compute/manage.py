@@ -96,7 +96,8 @@ class CellCommands:
         """The mappings; with ``health`` (from a running cloud) each cell's state too."""
         async def work(conn: AsyncConnection, _: CellRegistry) -> Outcome:
             rows = [_cell_row(m, verbose) for m in await cell_admin.list_cells(conn)]
-            header = ("Name", "UUID", "Transport URL", "Database Connection", "Disabled")
+            header: tuple[str, ...] = ("Name", "UUID", "Transport URL", "Database Connection",
+                                       "Disabled")
             if health is not None:
                 header += ("Health", "Since")
                 rows = [(*row, *_health(health.get(row[1]))) for row in rows]
@@ -167,7 +168,7 @@ async def set_fault(client: ComputeClient, cell: str, parts: Mapping[str, str]) 
     try:
         shown = await client.set_fault(cell, **parts)
     except ServiceError as error:
-        fault = next(iter(error.body.values()), {}) if isinstance(error.body, dict) else {}
+        fault: Any = next(iter(error.body.values()), {}) if isinstance(error.body, dict) else {}
         message = fault.get("message", error.body) if isinstance(fault, dict) else error.body
         return Outcome(1, [f"HTTP {error.status}: {message}"])
     except httpx.HTTPError as error:

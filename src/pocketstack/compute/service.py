@@ -23,6 +23,7 @@ from pocketstack.common.settings import Settings
 from pocketstack.compute.cells import BusHub, CellHandle, CellRegistry
 from pocketstack.compute.cells.faults import CellFaults
 from pocketstack.compute.policies import RULES
+from pocketstack.compute.view_cache import ViewCache
 from pocketstack.identity.client import IdentityClient
 from pocketstack.image.client import ImageClient
 from pocketstack.network.client import NetworkClient
@@ -66,6 +67,7 @@ class Compute(ReadWrite):
     clients: Clients
     api_bus: Bus
     tasks: GuardedTasks
+    views: ViewCache = dataclasses.field(default_factory=ViewCache)  # rendered servers
 
     @classmethod
     async def build(cls, settings: Settings, engine: AsyncEngine, peers: Peers) -> Compute:

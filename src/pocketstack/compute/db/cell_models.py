@@ -65,6 +65,8 @@ instances = sa.Table(
     # The flavor's size, as columns so that quotas sum them in the database.
     sa.Column("vcpus", sa.Integer, nullable=False, server_default="0"),
     sa.Column("memory_mb", sa.Integer, nullable=False, server_default="0"),
+    # Raised by every change of the row (what the API's cache of rendered views keys on).
+    sa.Column("revision", sa.Integer, nullable=False, server_default="0"),
     sa.Column("key_name", sa.String(255), nullable=True),
     sa.Column("key_data", sa.Text, nullable=True),
     sa.Column("user_data", sa.Text, nullable=True),

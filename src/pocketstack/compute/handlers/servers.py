@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
+import orjson
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -102,16 +103,54 @@ async def _list(svc: Compute, request: Request, *, detailed: bool) -> Response:
             elif not svc.settings.compute.list_records_by_skipping_down_cells:
                 raise cell_failure()
     opts = view_options(svc, request)
-    extras = view.Extras(page.faults, page.volumes)
-    items = [(view.minimal_detail(m.instance_uuid, m.project_id, m.created_at, opts)
-              if detailed else view.minimal_index(m.instance_uuid, opts)) for m in minimal]
-    items += [view.detail(r, opts, extras) if detailed else view.index_item(r, opts)
-              for r in page.records]
+    items: list[Any] = [(view.minimal_detail(m.instance_uuid, m.project_id, m.created_at, opts)
+                         if detailed else view.minimal_index(m.instance_uuid, opts))
+                        for m in minimal]
+    if detailed:
+        items += await _rendered(svc, page, opts)
+    else:
+        items += [view.index_item(r, opts) for r in page.records]
     body: dict[str, Any] = {"servers": items}
     if items and len(items) >= query.limit:
-        body["servers_links"] = [{"rel": "next", "href": _next(request, detailed,
-                                                               items[-1]["id"])}]
+        last = page.records[-1]["uuid"] if page.records else minimal[-1].instance_uuid
+        body["servers_links"] = [{"rel": "next", "href": _next(request, detailed, last)}]
     return json_response(body)
+
+
+async def _rendered(svc: Compute, page: server_list.Listed,
+                    opts: view.ViewOptions) -> list[orjson.Fragment]:
+    """The detail view of each record, as JSON: from the view cache while the row's revision
+    is unchanged, else rendered from its whole row (read from its cell) and kept."""
+    keys: list[tuple[Any, ...] | None] = []
+    found: dict[str, orjson.Fragment] = {}
+    missing: dict[str, list[str]] = {}
+    for record in page.records:
+        uuid, cell_uuid = record["uuid"], page.cell_of[record["uuid"]]
+        if cell_uuid is None:  # a build request: whole already, and short-lived
+            found[uuid] = orjson.Fragment(orjson.dumps(view.detail(record, opts,
+                                                                   view.Extras())))
+            keys.append(None)
+            continue
+        key = (cell_uuid, uuid, record["revision"], opts)
+        keys.append(key)
+        cached = svc.views.get(key)
+        if cached is None:
+            missing.setdefault(cell_uuid, []).append(uuid)
+        else:
+            found[uuid] = orjson.Fragment(cached)
+    if missing:
+        full = await server_list.full_rows(svc.cells, missing,
+                                           timeout=svc.settings.cells.timeout)
+        extras = view.Extras(full.faults, full.volumes)
+        for record, slot in zip(page.records, keys, strict=True):
+            row = full.rows.get(record["uuid"])
+            if slot is None or row is None or record["uuid"] in found:
+                continue
+            rendered = orjson.dumps(view.detail(row, opts, extras))
+            if row["revision"] == record["revision"]:  # else it changed meanwhile
+                svc.views.put(slot, rendered)
+            found[record["uuid"]] = orjson.Fragment(rendered)
+    return [found[r["uuid"]] for r in page.records if r["uuid"] in found]
 
 
 def _next(request: Request, detailed: bool, marker: str) -> str:

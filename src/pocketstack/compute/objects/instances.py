@@ -134,7 +134,11 @@ async def update_instance(
     if expected_vm_state is not _ANY:
         assert isinstance(expected_vm_state, Iterable)
         query = query.where(instances.c.vm_state.in_(list(expected_vm_state)))
-    changed = {**values, "updated_at": now()}
+    changed = {**values, "updated_at": now(), "revision": instances.c.revision + 1}
+    flavor = values.get("flavor")
+    if isinstance(flavor, Mapping):  # the size columns follow the flavor
+        changed.update(vcpus=int(flavor.get("vcpus", 0)),
+                       memory_mb=int(flavor.get("memory_mb", 0)))
     result = await conn.execute(query.values(**changed))
     if result.rowcount == 0:
         current = await get_instance(conn, instance_uuid)
@@ -149,15 +153,19 @@ async def soft_delete_instance(conn: AsyncConnection, instance_uuid: str) -> boo
         sa.update(instances)
         .where(instances.c.uuid == instance_uuid, instances.c.deleted == 0)
         .values(deleted=instances.c.id, deleted_at=moment, terminated_at=moment,
-                updated_at=moment, vm_state="deleted", task_state=None, power_state=0))
+                updated_at=moment, vm_state="deleted", task_state=None, power_state=0,
+                revision=instances.c.revision + 1))
     return bool(result.rowcount)
 
 
 async def add_fault(conn: AsyncConnection, instance_uuid: str, *, code: int, message: str,
                     details: str | None = None, host: str | None = None) -> None:
+    """Record a fault; the instance's revision rises (its view shows the latest fault)."""
     await conn.execute(sa.insert(instance_faults).values(
         instance_uuid=instance_uuid, code=code, message=message[:255], details=details,
         host=host, created_at=now()))
+    await conn.execute(sa.update(instances).where(instances.c.uuid == instance_uuid)
+                       .values(revision=instances.c.revision + 1))
 
 
 async def latest_faults(conn: AsyncConnection,

@@ -1,5 +1,6 @@
 """Compute cell database: ``instances.vcpus`` and ``instances.memory_mb`` (the flavor's size,
-summed by quota counting), filled in from each instance's flavor.
+summed by quota counting), filled in from each instance's flavor; ``instances.revision``
+(raised by every change of the row: the API's cache of rendered views is keyed by it).
 
 Revision ID: 0002
 Revises: 0001
@@ -23,6 +24,8 @@ def upgrade() -> None:
         batch.add_column(sa.Column("vcpus", sa.Integer(), nullable=False, server_default="0"))
         batch.add_column(sa.Column("memory_mb", sa.Integer(), nullable=False,
                                    server_default="0"))
+        batch.add_column(sa.Column("revision", sa.Integer(), nullable=False,
+                                   server_default="0"))
     bind = op.get_bind()
     table = sa.table("instances", sa.column("id", sa.Integer()), sa.column("flavor", sa.JSON()),
                      sa.column("vcpus", sa.Integer()), sa.column("memory_mb", sa.Integer()))
@@ -34,5 +37,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("instances") as batch:
+        batch.drop_column("revision")
         batch.drop_column("memory_mb")
         batch.drop_column("vcpus")

@@ -1,0 +1,27 @@
+"""Rendered server views, kept as JSON bytes: a list answers from them for every server
+whose row has not changed since (keyed by cell, uuid and the row's ``revision``, which every
+change raises, and by the request's view options). Bounded: the oldest entries go first."""
+
+from __future__ import annotations
+
+from collections.abc import Hashable
+
+__all__ = ["ViewCache"]
+
+
+class ViewCache:
+    def __init__(self, size: int = 20000) -> None:
+        self.size = size
+        self._views: dict[Hashable, bytes] = {}
+
+    def get(self, key: Hashable) -> bytes | None:
+        return self._views.get(key)
+
+    def put(self, key: Hashable, view: bytes) -> None:
+        views = self._views
+        if key not in views and len(views) >= self.size:
+            del views[next(iter(views))]  # the oldest
+        views[key] = view
+
+    def __len__(self) -> int:
+        return len(self._views)
