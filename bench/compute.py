@@ -138,7 +138,8 @@ async def boot_throughput(http: httpx.AsyncClient, image_id: str, count: int) ->
     return count / elapsed
 
 
-async def _seed(svc: Compute, total: int, project_id: str, user_id: str) -> None:
+async def seed_servers(svc: Compute, total: int, project_id: str, user_id: str) -> None:
+    """``total`` ACTIVE servers of the project, spread over the cells round-robin."""
     cells = list(svc.cells.computes())
     base = datetime.datetime(2026, 1, 1)
     mappings: list[dict[str, Any]] = []
@@ -185,7 +186,7 @@ async def list_cpu(population: int, rounds: int) -> dict[str, float]:
             token = await http.get("/identity/v3/auth/tokens", headers={
                 "X-Subject-Token": http.headers["X-Auth-Token"]})
             body = token.json()["token"]
-            await _seed(svc, population, body["project"]["id"], body["user"]["id"])
+            await seed_servers(svc, population, body["project"]["id"], body["user"]["id"])
             params = {"all_tenants": "1", "limit": "1000"}
             cold_cpu = time.process_time()
             warm = await http.get("/compute/v2.1/servers/detail", headers=V, params=params)
