@@ -131,7 +131,7 @@ class VisionSettings:
     max_image_pixels: int = 25_000_000  # a larger image (decompression bomb) is a 400
     max_bulk_bytes: int = 64 << 20  # one bulk enroll request
     embed_batch: int = 32  # faces embedded per model call
-    ann_min_size: int = 20000  # galleries this large are searched through HNSW, re-ranked
+    ann_min_size: int = 20000  # galleries this large are searched by IVF, not exhaustively
     workers: int = 1  # bulk enroll jobs run at once
 
 

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from pocketstack.vision.pipeline.matchers import GalleryMatcher, build_graph
+from pocketstack.vision.pipeline.matchers import GalleryMatcher, build_index
 from pocketstack.vision.pipeline.stages import Vectors
 
 __all__ = ["GalleryIndexes", "PersonMatch"]
@@ -33,7 +33,7 @@ class PersonMatch:
 class _Gallery:
     matcher: GalleryMatcher
     person_of: dict[str, str]  # face id -> person id
-    building: bool = False  # an HNSW graph is being built for it
+    building: bool = False  # its approximate index is being built
 
 
 class GalleryIndexes:
@@ -53,7 +53,7 @@ class GalleryIndexes:
         return len(found.matcher) if found else 0
 
     def kind(self, gallery_id: str) -> str:
-        """How the gallery is searched: ``exact`` or ``hnsw``."""
+        """How the gallery is searched: ``exact`` or ``ivf``."""
         found = self._galleries.get(gallery_id)
         return found.matcher.kind if found else "exact"
 
@@ -64,29 +64,29 @@ class GalleryIndexes:
     def load(self, gallery_id: str, face_ids: Sequence[str], person_ids: Sequence[str],
              vectors: Vectors) -> None:
         """Replace the gallery's index with these faces (the database's, at start; a large
-        gallery's graph is built here, so call it from a worker thread)."""
+        gallery's approximate index is built here, so call it from a worker thread)."""
         gallery = _Gallery(GalleryMatcher(self._ann_min_size), {})
         gallery.matcher.add(face_ids, vectors)
         gallery.person_of.update(zip(face_ids, person_ids, strict=True))
-        if gallery.matcher.wants_graph():
+        if gallery.matcher.wants_ann():
             keys, snapshot = gallery.matcher.snapshot()
-            gallery.matcher.adopt(build_graph(keys, snapshot), keys)
+            gallery.matcher.adopt(build_index(keys, snapshot), keys)
         self._galleries[gallery_id] = gallery
 
     async def add(self, gallery_id: str, face_ids: Sequence[str], person_ids: Sequence[str],
                   vectors: Vectors) -> None:
         """Add faces (just committed); a gallery that grows past ``ann_min_size`` gets its
-        graph built in a worker thread while exact search goes on answering."""
+        approximate index built in a worker thread while exact search goes on answering."""
         gallery = self._gallery(gallery_id)
         gallery.matcher.add(face_ids, vectors)
         gallery.person_of.update(zip(face_ids, person_ids, strict=True))
-        if gallery.matcher.wants_graph() and not gallery.building:
+        if gallery.matcher.wants_ann() and not gallery.building:
             gallery.building = True
             try:
                 keys, snapshot = gallery.matcher.snapshot()
-                graph = await asyncio.to_thread(build_graph, keys, snapshot)
-                gallery.matcher.adopt(graph, keys)
-                log.info("gallery %s: %d faces, now searched by HNSW", gallery_id, len(keys))
+                ann = await asyncio.to_thread(build_index, keys, snapshot)
+                gallery.matcher.adopt(ann, keys)
+                log.info("gallery %s: %d faces, now searched by IVF", gallery_id, len(keys))
             finally:
                 gallery.building = False
 

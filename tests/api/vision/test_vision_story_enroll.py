@@ -1,7 +1,7 @@
 """Story: detect, embed and verify; enroll one person from several images; a bulk enroll
 whose items each succeed or fail whole; deletions leave the index; a restart rebuilds the
-index from the database and answers the same. The gallery there is searched by HNSW
-(``ann_min_size`` 4), so the graph, its tombstones and its rebuild are exercised too."""
+index from the database and answers the same. The gallery there is searched by IVF
+(``ann_min_size`` 4), so the approximate index, its removals and its rebuild are exercised."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ async def test_enroll_bulk_delete_and_restart(open_face: FaceFactory) -> None:
                  .json()["persons"]]
         assert names == ["Joe", "Kit"]  # the failed item made no person
         assert (await face.get(f"/v1/galleries/{gid}")).json()["gallery"]["faces"] == 6
-        assert _vision(face).indexes.kind(gid) == "hnsw"
+        assert _vision(face).indexes.kind(gid) == "ivf"
 
         probe = biden[4].read_bytes() if len(biden) > 4 else biden[-1].read_bytes()
         before = (await face.image(f"/v1/galleries/{gid}/identify", probe)).json()
@@ -90,7 +90,7 @@ async def test_enroll_bulk_delete_and_restart(open_face: FaceFactory) -> None:
 
     async with open_face(ann_min_size=4) as face:  # a new process: rebuilt from the database
         assert (await face.get(f"/v1/galleries/{gid}")).json()["gallery"]["faces"] == 5
-        assert _vision(face).indexes.kind(gid) == "hnsw"
+        assert _vision(face).indexes.kind(gid) == "ivf"
         after = (await face.image(f"/v1/galleries/{gid}/identify", probe)).json()
         assert after == before
         assert (await face.delete(f"/v1/galleries/{gid}/persons/{pid}")).status_code == 204
