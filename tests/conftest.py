@@ -7,10 +7,13 @@ under CI (``CI`` or ``POCKETSTACK_REQUIRE_SERVICES`` set), where a missing serve
 
 from __future__ import annotations
 
+import asyncio
 import os
+import shutil
 import socket
+import subprocess
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -108,3 +111,35 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
             yield f"{server}/{name}?charset=utf8mb4"
         finally:
             await _as_admin(server, "mysql", f"DROP DATABASE IF EXISTS `{name}`")
+
+
+# -- the scaled-out backends: scratch PostgreSQL databases and RabbitMQ vhosts ----------
+
+def _rabbitmqctl(*args: str) -> None:
+    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
+
+
+@pytest.fixture
+def backends(postgres_server: str, rabbitmq_url: str) -> Iterator[dict[str, str]]:
+    if shutil.which("rabbitmqctl") is None:
+        pytest.skip("rabbitmqctl is needed to create the cells' vhosts")
+    run = uuid.uuid4().hex[:8]
+    databases = [f"ps_e2e_{run}_{part}" for part in ("api", "cell0", "cell1", "cell2")]
+    vhosts = [f"ps-e2e-{run}-{part}" for part in ("api", "cell1", "cell2")]
+    for name in databases:
+        asyncio.run(_as_admin(postgres_server, "postgres", f'CREATE DATABASE "{name}"'))
+    for vhost in vhosts:
+        _rabbitmqctl("add_vhost", vhost)
+        _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
+    try:
+        yield {"api": f"{postgres_server}/{databases[0]}",
+               "cell": f"{postgres_server}/ps_e2e_{run}_{{cell}}",
+               "transport": rabbitmq_url,
+               "prefix": f"ps-e2e-{run}-"}
+    finally:
+        for name in databases:
+            asyncio.run(_as_admin(postgres_server, "postgres",
+                                  f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for vhost in vhosts:
+            subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True,
+                           timeout=60, check=False)

@@ -14,18 +14,15 @@ developer's ``clouds.yaml`` nor their shell can leak into a test.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
 import shlex
-import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
-import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -322,47 +319,3 @@ def cloud_factory(tmp_path: Path) -> Iterator[RunningCloud]:
     yield own
     if own.process is not None:
         own.stop()
-
-
-# -- the scaled-out backends: scratch PostgreSQL databases and RabbitMQ vhosts ----------
-
-async def _as_admin(server: str, statement: str) -> None:
-    from sqlalchemy import text
-    from sqlalchemy.ext.asyncio import create_async_engine
-
-    admin = create_async_engine(f"{server}/postgres", isolation_level="AUTOCOMMIT")
-    try:
-        async with admin.connect() as conn:
-            await conn.execute(text(statement))
-    finally:
-        await admin.dispose()
-
-
-def _rabbitmqctl(*args: str) -> None:
-    subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)
-
-
-@pytest.fixture
-def backends(postgres_server: str, rabbitmq_url: str) -> Iterator[dict[str, str]]:
-    if shutil.which("rabbitmqctl") is None:
-        pytest.skip("rabbitmqctl is needed to create the cells' vhosts")
-    run = uuid.uuid4().hex[:8]
-    databases = [f"ps_e2e_{run}_{part}" for part in ("api", "cell0", "cell1", "cell2")]
-    vhosts = [f"ps-e2e-{run}-{part}" for part in ("api", "cell1", "cell2")]
-    for name in databases:
-        asyncio.run(_as_admin(postgres_server, f'CREATE DATABASE "{name}"'))
-    for vhost in vhosts:
-        _rabbitmqctl("add_vhost", vhost)
-        _rabbitmqctl("set_permissions", "-p", vhost, "guest", ".*", ".*", ".*")
-    try:
-        yield {"api": f"{postgres_server}/{databases[0]}",
-               "cell": f"{postgres_server}/ps_e2e_{run}_{{cell}}",
-               "transport": rabbitmq_url,
-               "prefix": f"ps-e2e-{run}-"}
-    finally:
-        for name in databases:
-            asyncio.run(_as_admin(postgres_server,
-                                  f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        for vhost in vhosts:
-            subprocess.run(["rabbitmqctl", "delete_vhost", vhost], capture_output=True,
-                           timeout=60, check=False)

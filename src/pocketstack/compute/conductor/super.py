@@ -125,7 +125,8 @@ async def _build_in_cell(svc: Compute, gate: WriteGate, build: dict[str, Any],
                 "instance_uuid": uuid, "request_id": request_id, "instance": message,
                 "alternates": alternates}, server=chosen["host"])
     except (TimeoutError, OSError, BusError) as exc:
-        reason = f"the bus of cell {cell.name} did not take the build: {exc or 'timed out'}"
+        why = str(exc) or f"no answer within {svc.settings.cells.timeout:g} s"
+        reason = f"the bus of cell {cell.name} did not take the build: {why}"
         if cell.health.mark_down("bus", reason):
             log.warning("cell %s (%s): %s", cell.name, cell.uuid, reason)
         await _fail_in_cell(svc, gate, cell, uuid, reason)

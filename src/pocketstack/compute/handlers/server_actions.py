@@ -137,7 +137,7 @@ async def _rebuild(svc: Compute, request: Request, found: Located, body: Any,
     values = {col: body[key] for key, col in names.items() if key in body}
     updated = await _run(svc, ctx, found, _REBUILD, {**values, "image_ref": image_id},
                          image_ref=image_id)
-    view = await show_view(svc, request, Located(found.cell, updated, []))
+    view = await show_view(svc, request, Located(found.cell, updated, [], found.mapping))
     if svc.settings.compute.enable_instance_password:
         view["adminPass"] = body.get("adminPass") or boot.new_password()
     return json_response({"server": view}, 202)

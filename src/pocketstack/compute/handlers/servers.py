@@ -74,11 +74,9 @@ async def _groups(svc: Compute, instance_uuid: str) -> list[str]:
 async def show_view(svc: Compute, request: Request, found: server_list.Located, *,
                     with_groups: bool = True) -> dict[str, Any]:
     """The full view of one server (faults and volumes read from its cell)."""
-    extras = view.Extras()
-    if found.cell is not None:
-        async with found.cell.reading() as conn:
-            faults, volumes = await server_list.cell_extras(conn, [found.instance["uuid"]])
-        extras = view.Extras(faults, volumes)
+    faults, volumes = await server_list.located_extras(found,
+                                                       timeout=svc.settings.cells.timeout)
+    extras = view.Extras(faults, volumes)
     groups = await _groups(svc, found.instance["uuid"]) if (
         with_groups and want(request, (2, 71))) else None
     return view.detail(found.instance, view_options(svc, request), extras, groups=groups)
@@ -174,11 +172,11 @@ async def show_server(svc: Compute, request: Request) -> Response:
     server_id = request.path_params["server_id"]
     try:
         _, found = await find_server(svc, request, server_id, "os_compute_api:servers:show")
+        return json_response({"server": await show_view(svc, request, found)})
     except server_list.CellUnreachable as error:
         if not want(request, (2, 69)):
             raise cell_failure() from None
         return json_response({"server": await _minimal_show(svc, request, error.mapping)})
-    return json_response({"server": await show_view(svc, request, found)})
 
 
 async def _minimal_show(svc: Compute, request: Request,
@@ -269,7 +267,7 @@ async def update_server(svc: Compute, request: Request) -> Response:
     if values:
         async with found.cell.writing() as conn:
             updated = await instances.update_instance(conn, server_id, values)
-        found = server_list.Located(found.cell, updated, [])
+        found = server_list.Located(found.cell, updated, [], found.mapping)
     return json_response({"server": await show_view(svc, request, found)})
 
 

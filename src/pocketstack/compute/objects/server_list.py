@@ -37,7 +37,8 @@ from pocketstack.compute.objects.instances import (
 )
 
 __all__ = ["CellUnreachable", "FullRows", "ListQuery", "Listed", "Located", "MarkerNotFound",
-           "cell_bdms", "cell_extras", "full_rows", "list_servers", "locate", "merge_columns"]
+           "cell_bdms", "cell_extras", "full_rows", "list_servers", "locate", "located_extras",
+           "merge_columns"]
 
 
 class MarkerNotFound(LookupError):
@@ -272,11 +273,13 @@ async def _merge_cells(cells: CellRegistry, q: ListQuery, limit: int,
         shown = {r["uuid"] for r in page}
         wanted = {u: last for u, last in more.items()
                   if len(page) < limit or last["uuid"] in shown}
-    listed.records += page
+    # A server listed twice (its build request and, just built, its instance) is shown once,
+    # as it came first (Nova de-duplicates the same way).
+    listed.records += [r for r in page if r["uuid"] not in listed.cell_of]
     for cell_uuid, rows in fetched.items():
         for row in rows:
             if row["uuid"] in shown:
-                listed.cell_of[row["uuid"]] = cell_uuid
+                listed.cell_of.setdefault(row["uuid"], cell_uuid)
 
 
 async def full_rows(cells: CellRegistry, wanted: Mapping[str, list[str]], *,
@@ -312,6 +315,26 @@ class Located:
     cell: CellHandle | None
     instance: dict[str, Any]
     bdms: list[dict[str, Any]]
+    mapping: InstanceMapping | None = None
+
+
+async def located_extras(found: Located, *, timeout: float) -> tuple[  # noqa: ASYNC109
+        dict[str, dict[str, Any]], dict[str, list[tuple[str, bool]]]]:
+    """The latest fault and attached volumes of a located server, read from its cell;
+    ``CellUnreachable`` when the cell went down since it was located."""
+    if found.cell is None:
+        return {}, {}
+    uuid = found.instance["uuid"]
+
+    async def read(cell: CellHandle) -> tuple[Any, Any]:
+        async with cell.reading() as conn:
+            return await cell_extras(conn, [uuid])
+
+    result = (await scatter_gather([found.cell], read, timeout=timeout))[found.cell.uuid]
+    if result.down and found.mapping is not None:
+        raise CellUnreachable(found.cell, found.mapping)
+    faults, volumes = result.unwrap()
+    return faults, volumes
 
 
 async def locate(api: AsyncConnection, cells: CellRegistry, instance_uuid: str, *,
@@ -336,7 +359,7 @@ async def locate(api: AsyncConnection, cells: CellRegistry, instance_uuid: str, 
         result = (await scatter_gather([cell], read, timeout=timeout))[cell.uuid]
         if result.down:
             raise CellUnreachable(cell, mapping)
-        return Located(cell, result.unwrap(), [])
+        return Located(cell, result.unwrap(), [], mapping)
     raise InstanceNotFound(instance_uuid)
 
 
