@@ -31,8 +31,8 @@ import numpy as np
 import psutil
 
 from pocketstack.common.settings import VisionSettings
-from pocketstack.vision.pipeline import decode_image, load_pipeline
-from pocketstack.vision.pipeline.loader import subject_of
+from pocketstack.vision.pipeline import decode_image, subject_of
+from pocketstack.vision.pipeline.loader import load_pipeline
 from pocketstack.vision.pipeline.matchers import HnswMatcher, IvfMatcher
 from pocketstack.vision.pipeline.stages import distances
 

@@ -19,7 +19,7 @@ from pocketstack.common.policy import Enforcer
 from pocketstack.common.settings import Settings
 from pocketstack.vision.indexes import GalleryIndexes
 from pocketstack.vision.objects import faces, galleries
-from pocketstack.vision.pipeline import Pipeline, load_pipeline
+from pocketstack.vision.pipeline import Pipeline
 from pocketstack.vision.policies import RULES
 
 __all__ = ["Vision"]
@@ -52,6 +52,9 @@ class Vision(ReadWrite):
         if self._pipeline is None:
             async with self._loading:
                 if self._pipeline is None:
+                    # the model runtimes are imported here, on first use, not at start
+                    from pocketstack.vision.pipeline.loader import load_pipeline
+
                     self._pipeline = await asyncio.to_thread(load_pipeline, self.settings.vision)
         return self._pipeline
 

@@ -22,7 +22,7 @@ from tests.conftest import cloud_settings
 
 from pocketstack.allinone import Cloud, open_cloud
 from pocketstack.common.settings import VisionSettings
-from pocketstack.vision.pipeline import load_pipeline
+from pocketstack.vision.pipeline.loader import load_pipeline
 
 BASE_URL = "http://127.0.0.1:8080"
 

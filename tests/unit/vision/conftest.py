@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from pocketstack.common.settings import VisionSettings
-from pocketstack.vision.pipeline import Pipeline, load_pipeline
+from pocketstack.vision.pipeline import Pipeline
+from pocketstack.vision.pipeline.loader import load_pipeline
 
 
 @pytest.fixture(scope="session")

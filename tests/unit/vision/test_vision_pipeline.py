@@ -11,8 +11,7 @@ import numpy as np
 import pytest
 from tests.vision_data import faces_dir, pairs
 
-from pocketstack.vision.pipeline import Pipeline, decode_image
-from pocketstack.vision.pipeline.loader import subject_of
+from pocketstack.vision.pipeline import Pipeline, decode_image, subject_of
 from pocketstack.vision.pipeline.sface import SFACE_THRESHOLD
 from pocketstack.vision.pipeline.stages import distances
 

@@ -1,13 +1,14 @@
 """The face pipeline: explicit stages (detector, aligner, embedder, matcher), each a Protocol.
 
-:func:`load_pipeline` builds the default stages (YuNet + similarity alignment + SFace) once
-per process and configuration; :mod:`.images` turns uploaded bytes into pixels.
+:func:`.loader.load_pipeline` builds the default stages (YuNet + similarity alignment +
+SFace) once per process and configuration (import it where the models are needed: it brings
+the model runtimes); :mod:`.images` turns uploaded bytes into pixels.
 """
 
 from __future__ import annotations
 
 from pocketstack.vision.pipeline.images import BadImage, ImageTooLarge, decode_image
-from pocketstack.vision.pipeline.loader import Pipeline, load_pipeline
+from pocketstack.vision.pipeline.pipeline import Pipeline, subject_of
 from pocketstack.vision.pipeline.stages import (
     EMBEDDING_SIZE,
     Aligner,
@@ -32,5 +33,5 @@ __all__ = [
     "Pipeline",
     "Vectors",
     "decode_image",
-    "load_pipeline",
+    "subject_of",
 ]

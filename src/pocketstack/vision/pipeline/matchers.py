@@ -16,7 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-import faiss
 import numpy as np
 import numpy.typing as npt
 
@@ -90,6 +89,8 @@ class HnswMatcher:
 
     def __init__(self, *, m: int = 32, ef_construction: int = 64, ef_search: int = 128,
                  candidates: int = 32) -> None:
+        import faiss  # deferred: the service starts without it until a gallery needs it
+
         self._index = faiss.IndexHNSWFlat(EMBEDDING_SIZE, m, faiss.METRIC_INNER_PRODUCT)
         self._index.hnsw.efConstruction = ef_construction
         self._index.hnsw.efSearch = ef_search
@@ -145,6 +146,8 @@ class IvfMatcher:
     PROBED = 1 / 4
 
     def __init__(self, keys: Sequence[str], vectors: Vectors) -> None:
+        import faiss  # deferred: the service starts without it until a gallery needs it
+
         if not keys:
             raise ValueError("an IVF matcher is trained on the faces it starts with")
         # ~4 sqrt(n) cells, with the 39 training points a cell that k-means asks for
