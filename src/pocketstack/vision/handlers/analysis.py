@@ -20,7 +20,7 @@ __all__ = ["detect", "embed", "verify"]
 async def detect(svc: Vision, request: Request) -> Response:
     authorize(svc, request, "face:detect")
     [(_, data)] = (await read_images(request, image_limit(svc, 1), image_limit(svc, 1)))[:1]
-    image = decode(svc, data)
+    image = await decode(svc, data)
     found = await svc.run(lambda p: p.detect(image))
     height, width = image.shape[:2]
     return json_response({"image": {"width": width, "height": height},
@@ -30,7 +30,7 @@ async def detect(svc: Vision, request: Request) -> Response:
 async def embed(svc: Vision, request: Request) -> Response:
     authorize(svc, request, "face:embed")
     [(_, data)] = (await read_images(request, image_limit(svc, 1), image_limit(svc, 1)))[:1]
-    image = decode(svc, data)
+    image = await decode(svc, data)
     found, vectors = await svc.run(lambda p: p.analyze(image))
     if not found:
         raise BadRequest("No face was found in the image.")
@@ -55,7 +55,7 @@ async def verify(svc: Vision, request: Request) -> Response:
     parts = dict(await read_images(request, image_limit(svc, 2), image_limit(svc, 1)))
     if set(parts) != {"image_a", "image_b"}:
         raise BadRequest("Send two files in a multipart form, named image_a and image_b.")
-    first, second = decode(svc, parts["image_a"]), decode(svc, parts["image_b"])
+    first, second = await decode(svc, parts["image_a"]), await decode(svc, parts["image_b"])
     (face_a, a), (face_b, b) = await svc.run(
         lambda p: (_one_face(p, first, "image_a"), _one_face(p, second, "image_b")))
     pipeline = await svc.pipeline()

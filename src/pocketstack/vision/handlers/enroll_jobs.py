@@ -49,7 +49,7 @@ def _serialize(request: Request, job: Job) -> dict[str, Any]:
     }
 
 
-def _images(svc: Vision, position: int, encoded: list[str]) -> list[bytes]:
+async def _images(svc: Vision, position: int, encoded: list[str]) -> list[bytes]:
     images = []
     for k, text in enumerate(encoded):
         try:
@@ -57,7 +57,7 @@ def _images(svc: Vision, position: int, encoded: list[str]) -> list[bytes]:
         except (binascii.Error, ValueError):
             raise BadRequest(f"items[{position}].images[{k}] is not base64.") from None
         try:
-            decode(svc, data)
+            await decode(svc, data)
         except ValueError as error:
             raise type(error)(f"items[{position}].images[{k}]: {error}") from None
         images.append(data)
@@ -69,7 +69,7 @@ async def create_enroll_job(svc: Vision, request: Request) -> Response:
     raw = await read_limited(request, svc.settings.vision.max_bulk_bytes)
     body = parse_body(request, raw, schemas.NEW_ENROLL_JOB)
     items = [NewItem(item.get("person_id"), item.get("name"), item.get("metadata", {}),
-                     _images(svc, n, item["images"]))
+                     await _images(svc, n, item["images"]))
              for n, item in enumerate(body["items"])]
     async with svc.writing() as conn:
         job_id = await jobs.create(conn, gallery.project_id, gallery.id, items)

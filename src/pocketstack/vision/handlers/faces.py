@@ -49,7 +49,7 @@ async def enroll_faces(svc: Vision, request: Request) -> Response:
         await persons.get(conn, gallery.id, person_id)
     limit = svc.settings.vision.max_bulk_bytes
     parts = await read_images(request, limit, svc.settings.vision.max_image_bytes)
-    images = [(name, decode(svc, data)) for name, data in parts]
+    images = [(name, await decode(svc, data)) for name, data in parts]
     found: list[tuple[Face, Any]] = await svc.run(lambda p: _subjects(p, images))
     async with svc.writing() as conn:
         await persons.get(conn, gallery.id, person_id)  # not deleted meanwhile

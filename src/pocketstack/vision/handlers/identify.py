@@ -49,7 +49,7 @@ async def identify(svc: Vision, request: Request) -> Response:
         raise ApiError(409, "The gallery has no enrolled faces to identify against.",
                        code="vision.empty_gallery")
     [(_, data)] = (await read_images(request, image_limit(svc, 1), image_limit(svc, 1)))[:1]
-    image = decode(svc, data)
+    image = await decode(svc, data)
     found, vectors = await svc.run(lambda p: p.analyze(image))
     threshold = gallery.threshold or (await svc.pipeline()).threshold
     matches = svc.indexes.identify(gallery.id, vectors, candidates)

@@ -4,6 +4,8 @@ checked by :func:`decode_image` (400 for anything that is not a sound image)."""
 
 from __future__ import annotations
 
+import asyncio
+
 from starlette.datastructures import UploadFile
 from starlette.requests import Request
 
@@ -72,7 +74,8 @@ async def read_images(request: Request, limit: int, max_part: int) -> list[tuple
                         "or as multipart/form-data.", code="vision.unsupported_media_type")
 
 
-def decode(svc: Vision, data: bytes) -> Image:
+async def decode(svc: Vision, data: bytes) -> Image:
+    """The image's pixels, decoded in a worker thread (a large JPEG takes a while)."""
     config = svc.settings.vision
-    return decode_image(data, max_bytes=config.max_image_bytes,
-                        max_pixels=config.max_image_pixels)
+    return await asyncio.to_thread(decode_image, data, max_bytes=config.max_image_bytes,
+                                   max_pixels=config.max_image_pixels)
