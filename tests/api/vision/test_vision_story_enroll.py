@@ -66,13 +66,18 @@ async def test_enroll_bulk_delete_and_restart(open_face: FaceFactory) -> None:
              "images": [base64.b64encode(p.read_bytes()).decode() for p in kit[:2]]},
             {"name": "Nobody", "images": [base64.b64encode(dogs).decode()]},
             {"person_id": pid, "images": [base64.b64encode(biden[3].read_bytes()).decode()]},
+            {"person_id": "no-such-person",
+             "images": [base64.b64encode(biden[3].read_bytes()).decode()]},
         ]}
         started = await face.post(f"/v1/galleries/{gid}/enroll-jobs", json=bulk)
         assert started.status_code == 202, started.text
         assert started.headers["location"].endswith(started.json()["enroll_job"]["id"])
         job = await face.wait_job(gid, started.json()["enroll_job"]["id"])
-        assert [i["status"] for i in job["items"]] == ["enrolled", "failed", "enrolled"]
+        assert [i["status"] for i in job["items"]] == ["enrolled", "failed", "enrolled",
+                                                       "failed"]
         assert "no face" in job["items"][1]["error"]
+        assert "could not be found" in job["items"][3]["error"]
+        assert job["items"][3]["faces"] == 0
         assert job["items"][2]["person_id"] == pid and job["items"][0]["faces"] == 2
         names = [p["name"] for p in (await face.get(f"/v1/galleries/{gid}/persons"))
                  .json()["persons"]]

@@ -141,6 +141,8 @@ async def enroll_item(
 ) -> list[faces.EnrolledFace] | None:
     """The item's person (made now when new) with its faces, in the caller's transaction;
     None when the item was already settled. ``skipped`` says which images gave no face."""
+    if item.person_id is not None:
+        await persons.get(conn, job.gallery_id, item.person_id)  # NotFound before any write
     person_id = item.person_id or str(uuid.uuid4())
     if not await _settle_item(conn, job.id, item.position, status="enrolled",
                               person_id=person_id, faces=len(found),
@@ -149,8 +151,6 @@ async def enroll_item(
     if item.person_id is None:
         await persons.create(conn, job.gallery_id, item.name or "", item.metadata,
                              person_id=person_id)
-    else:
-        await persons.get(conn, job.gallery_id, person_id)
     return await faces.add(conn, job.gallery_id, person_id, found)
 
 
