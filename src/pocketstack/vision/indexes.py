@@ -2,7 +2,11 @@
 
 Writers change the database first and the index after their transaction commits; a process
 that dies between the two loses only the cache, which the next start rebuilds from the
-database. Identification collapses face matches to people (a person's best face counts).
+database. Each gallery's index remembers the gallery generation it holds: a write moves it
+on only from the generation just before its own (it then holds every change); otherwise,
+as when another process wrote, the index is stale and is reloaded before it answers
+(:meth:`Vision.fresh_index`). Identification collapses face matches to people (a person's
+best face counts).
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class PersonMatch:
 class _Gallery:
     matcher: GalleryMatcher
     person_of: dict[str, str]  # face id -> person id
+    generation: int = -1  # of the gallery's faces it holds; -1: unknown
     building: bool = False  # its approximate index is being built
 
 
@@ -52,6 +57,18 @@ class GalleryIndexes:
         found = self._galleries.get(gallery_id)
         return len(found.matcher) if found else 0
 
+    def create(self, gallery_id: str) -> None:
+        """A new gallery: empty, at generation 0."""
+        self._galleries[gallery_id] = _Gallery(GalleryMatcher(self._ann_min_size), {}, 0)
+
+    def is_fresh(self, gallery_id: str, generation: int) -> bool:
+        found = self._galleries.get(gallery_id)
+        return found is not None and found.generation == generation
+
+    def _advance(self, gallery: _Gallery, generation: int | None) -> None:
+        if generation is not None:
+            gallery.generation = generation if gallery.generation == generation - 1 else -1
+
     def kind(self, gallery_id: str) -> str:
         """How the gallery is searched: ``exact`` or ``ivf``."""
         found = self._galleries.get(gallery_id)
@@ -62,10 +79,10 @@ class GalleryIndexes:
         return set(found.person_of) if found else set()
 
     def load(self, gallery_id: str, face_ids: Sequence[str], person_ids: Sequence[str],
-             vectors: Vectors) -> None:
+             vectors: Vectors, generation: int) -> None:
         """Replace the gallery's index with these faces (the database's, at start; a large
         gallery's approximate index is built here, so call it from a worker thread)."""
-        gallery = _Gallery(GalleryMatcher(self._ann_min_size), {})
+        gallery = _Gallery(GalleryMatcher(self._ann_min_size), {}, generation)
         gallery.matcher.add(face_ids, vectors)
         gallery.person_of.update(zip(face_ids, person_ids, strict=True))
         if gallery.matcher.wants_ann():
@@ -74,12 +91,13 @@ class GalleryIndexes:
         self._galleries[gallery_id] = gallery
 
     async def add(self, gallery_id: str, face_ids: Sequence[str], person_ids: Sequence[str],
-                  vectors: Vectors) -> None:
+                  vectors: Vectors, generation: int | None = None) -> None:
         """Add faces (just committed); a gallery that grows past ``ann_min_size`` gets its
         approximate index built in a worker thread while exact search goes on answering."""
         gallery = self._gallery(gallery_id)
         gallery.matcher.add(face_ids, vectors)
         gallery.person_of.update(zip(face_ids, person_ids, strict=True))
+        self._advance(gallery, generation)
         if gallery.matcher.wants_ann() and not gallery.building:
             gallery.building = True
             try:
@@ -90,13 +108,15 @@ class GalleryIndexes:
             finally:
                 gallery.building = False
 
-    def remove(self, gallery_id: str, face_ids: Sequence[str]) -> None:
+    def remove(self, gallery_id: str, face_ids: Sequence[str],
+               generation: int | None = None) -> None:
         gallery = self._galleries.get(gallery_id)
         if gallery is None:
             return
         gallery.matcher.remove(face_ids)
         for face_id in face_ids:
             gallery.person_of.pop(face_id, None)
+        self._advance(gallery, generation)
 
     def drop(self, gallery_id: str) -> None:
         self._galleries.pop(gallery_id, None)

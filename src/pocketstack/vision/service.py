@@ -37,6 +37,7 @@ class Vision(ReadWrite):
     nudge: Callable[[str], None] = lambda job_id: None  # the enroll reconciler's, once started
     _pipeline: Pipeline | None = None
     _loading: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
+    _reloading: asyncio.Lock = dataclasses.field(default_factory=asyncio.Lock)
 
     @classmethod
     def build(cls, settings: Settings, engine: AsyncEngine) -> Vision:
@@ -67,9 +68,24 @@ class Vision(ReadWrite):
         """Every gallery's index from the database (at start); the number of faces loaded."""
         loaded = 0
         async with self.reading() as conn:
-            for gallery_id in await galleries.list_ids(conn):
-                stored = await faces.load_gallery(conn, gallery_id)
-                await asyncio.to_thread(self.indexes.load, gallery_id, stored.face_ids,
-                                        stored.person_ids, stored.vectors)
-                loaded += len(stored.face_ids)
+            gallery_ids = await galleries.list_ids(conn)
+        for gallery_id in gallery_ids:
+            loaded += await self._reload(gallery_id)
         return loaded
+
+    async def _reload(self, gallery_id: str) -> int:
+        async with self.reading() as conn, conn.begin():  # one snapshot: generation + faces
+            generation = await galleries.generation(conn, gallery_id)
+            stored = await faces.load_gallery(conn, gallery_id)
+        await asyncio.to_thread(self.indexes.load, gallery_id, stored.face_ids,
+                                stored.person_ids, stored.vectors, generation)
+        return len(stored.face_ids)
+
+    async def fresh_index(self, gallery_id: str, generation: int) -> None:
+        """Reload the gallery's index unless it holds ``generation`` (the gallery's, as just
+        read): faces written by another process, or a write this one missed."""
+        if self.indexes.is_fresh(gallery_id, generation):
+            return
+        async with self._reloading:
+            if not self.indexes.is_fresh(gallery_id, generation):
+                await self._reload(gallery_id)

@@ -36,6 +36,9 @@ galleries = sa.Table(
     sa.Column("description", sa.String(1024), nullable=True),
     sa.Column("threshold", sa.Float, nullable=True),  # NULL: the model's calibrated one
     sa.Column("model", sa.String(64), nullable=False),
+    # Bumped by every transaction that changes the gallery's faces: a process whose index
+    # was built at another generation reloads it (several API processes, one database).
+    sa.Column("generation", sa.Integer, nullable=False, server_default="0"),
     sa.Column("created_at", MOMENT, nullable=False),
     sa.Column("updated_at", MOMENT, nullable=False),
     sa.UniqueConstraint("project_id", "name", name="uq_galleries_project_name"),

@@ -16,7 +16,7 @@ from starlette.responses import Response
 from pocketstack.common.asgi import empty_response, json_response
 from pocketstack.vision.handlers.base import find_gallery
 from pocketstack.vision.handlers.uploads import decode, read_images
-from pocketstack.vision.objects import faces, persons
+from pocketstack.vision.objects import faces, galleries, persons
 from pocketstack.vision.objects.errors import BadRequest
 from pocketstack.vision.objects.faces import EnrolledFace
 from pocketstack.vision.pipeline import Face, Image, Pipeline, Vectors
@@ -54,8 +54,9 @@ async def enroll_faces(svc: Vision, request: Request) -> Response:
     async with svc.writing() as conn:
         await persons.get(conn, gallery.id, person_id)  # not deleted meanwhile
         made = await faces.add(conn, gallery.id, person_id, found)
+        generation = await galleries.bump(conn, gallery.id)
     await svc.indexes.add(gallery.id, [f.id for f in made], [person_id] * len(made),
-                    _stack([vector for _, vector in found]))
+                          _stack([vector for _, vector in found]), generation)
     return json_response({"faces": [_serialize(face) for face in made]}, 201)
 
 
@@ -77,5 +78,6 @@ async def delete_face(svc: Vision, request: Request) -> Response:
     async with svc.writing() as conn:
         person = await persons.get(conn, gallery.id, request.path_params["person_id"])
         await faces.delete(conn, person.id, face_id)
-    svc.indexes.remove(gallery.id, [face_id])
+        generation = await galleries.bump(conn, gallery.id)
+    svc.indexes.remove(gallery.id, [face_id], generation)
     return empty_response(204)

@@ -58,6 +58,7 @@ async def create_gallery(svc: Vision, request: Request) -> Response:
             description=body.get("description"), threshold=body.get("threshold"),
             model=pipeline.embedder.name,
         )
+    svc.indexes.create(gallery.id)
     location = f"{ctx.base_url}/v1/galleries/{gallery.id}"
     return json_response({"gallery": _serialize(svc, gallery, pipeline.threshold)}, 201,
                          {"Location": location})
@@ -65,6 +66,7 @@ async def create_gallery(svc: Vision, request: Request) -> Response:
 
 async def get_gallery(svc: Vision, request: Request) -> Response:
     gallery = await find_gallery(svc, request, "gallery:get")
+    await svc.fresh_index(gallery.id, gallery.generation)
     default = (await svc.pipeline()).threshold
     return json_response({"gallery": _serialize(svc, gallery, default)})
 

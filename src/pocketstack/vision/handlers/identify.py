@@ -45,6 +45,7 @@ def _match(match: PersonMatch, people: dict[str, Person]) -> dict[str, Any]:
 async def identify(svc: Vision, request: Request) -> Response:
     gallery = await find_gallery(svc, request, "gallery:identify")
     candidates = _candidates(request)
+    await svc.fresh_index(gallery.id, gallery.generation)
     if svc.indexes.size(gallery.id) == 0:
         raise ApiError(409, "The gallery has no enrolled faces to identify against.",
                        code="vision.empty_gallery")

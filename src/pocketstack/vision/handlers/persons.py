@@ -9,7 +9,7 @@ from pocketstack.common.asgi import empty_response, json_response
 from pocketstack.common.context import context_of
 from pocketstack.vision.handlers.base import find_gallery, next_link, paging, read_body
 from pocketstack.vision.handlers.views import person_view
-from pocketstack.vision.objects import persons
+from pocketstack.vision.objects import galleries, persons
 from pocketstack.vision.schemas import persons as schemas
 from pocketstack.vision.service import Vision
 
@@ -56,5 +56,6 @@ async def delete_person(svc: Vision, request: Request) -> Response:
     gallery = await find_gallery(svc, request, "person:delete")
     async with svc.writing() as conn:
         removed = await persons.delete(conn, gallery.id, request.path_params["person_id"])
-    svc.indexes.remove(gallery.id, removed)
+        generation = await galleries.bump(conn, gallery.id)
+    svc.indexes.remove(gallery.id, removed, generation)
     return empty_response(204)

@@ -15,7 +15,8 @@ from pocketstack.vision.db import models as m
 from pocketstack.vision.objects.errors import Conflict, NotFound
 from pocketstack.vision.objects.paging import after_marker, now
 
-__all__ = ["Gallery", "create", "delete", "get", "list_", "list_ids", "update"]
+__all__ = ["Gallery", "bump", "create", "delete", "generation", "get", "list_", "list_ids",
+           "update"]
 
 _g = m.galleries
 
@@ -28,6 +29,7 @@ class Gallery:
     description: str | None
     threshold: float | None  # None: the model's calibrated threshold
     model: str
+    generation: int  # of its faces (see ``bump``)
     created_at: datetime.datetime
     updated_at: datetime.datetime
 
@@ -71,6 +73,21 @@ async def list_(
         conn, _g, sa.select(_g).where(_g.c.project_id == project_id), marker, limit
     )
     return [Gallery.from_row(row) for row in await conn.execute(query)]
+
+
+async def bump(conn: AsyncConnection, gallery_id: str) -> int:
+    """Record a change of the gallery's faces in this transaction; the new generation (the
+    row stays locked until commit, so generations follow the commits)."""
+    await conn.execute(_g.update().where(_g.c.id == gallery_id)
+                       .values(generation=_g.c.generation + 1))
+    return await generation(conn, gallery_id)
+
+
+async def generation(conn: AsyncConnection, gallery_id: str) -> int:
+    found = (await conn.execute(sa.select(_g.c.generation).where(_g.c.id == gallery_id))).first()
+    if found is None:
+        raise _missing(gallery_id)
+    return int(found.generation)
 
 
 async def list_ids(conn: AsyncConnection) -> list[str]:

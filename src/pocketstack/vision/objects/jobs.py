@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pocketstack.vision.db import models as m
-from pocketstack.vision.objects import faces, persons
+from pocketstack.vision.objects import faces, galleries, persons
 from pocketstack.vision.objects.errors import NotFound
 from pocketstack.vision.objects.paging import now
 from pocketstack.vision.pipeline.stages import Face
@@ -138,9 +138,10 @@ async def enroll_item(
     conn: AsyncConnection, job: Job, item: Item,
     found: Sequence[tuple[Face, np.ndarray]],  # type: ignore[type-arg]
     skipped: str | None = None,
-) -> list[faces.EnrolledFace] | None:
-    """The item's person (made now when new) with its faces, in the caller's transaction;
-    None when the item was already settled. ``skipped`` says which images gave no face."""
+) -> tuple[list[faces.EnrolledFace], int] | None:
+    """The item's person (made now when new) with its faces, in the caller's transaction,
+    and the gallery's new generation; None when the item was already settled. ``skipped``
+    says which images gave no face."""
     if item.person_id is not None:
         await persons.get(conn, job.gallery_id, item.person_id)  # NotFound before any write
     person_id = item.person_id or str(uuid.uuid4())
@@ -151,7 +152,8 @@ async def enroll_item(
     if item.person_id is None:
         await persons.create(conn, job.gallery_id, item.name or "", item.metadata,
                              person_id=person_id)
-    return await faces.add(conn, job.gallery_id, person_id, found)
+    made = await faces.add(conn, job.gallery_id, person_id, found)
+    return made, await galleries.bump(conn, job.gallery_id)
 
 
 async def fail_item(conn: AsyncConnection, job_id: str, position: int, reason: str) -> None:

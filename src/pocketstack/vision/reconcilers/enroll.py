@@ -84,9 +84,10 @@ class EnrollReconciler:
                 await jobs.fail_item(conn, job.id, item.position, str(error))
                 return
         if made:
+            enrolled, generation = made
             vectors = np.stack([vector for _, vector in found]).astype(np.float32)
-            await self.svc.indexes.add(job.gallery_id, [f.id for f in made],
-                                 [f.person_id for f in made], vectors)
+            await self.svc.indexes.add(job.gallery_id, [f.id for f in enrolled],
+                                       [f.person_id for f in enrolled], vectors, generation)
 
     async def list_unsettled(self) -> Sequence[str]:
         async with self.svc.reading() as conn:

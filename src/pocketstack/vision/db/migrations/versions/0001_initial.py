@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("description", sa.String(1024), nullable=True),
         sa.Column("threshold", sa.Float, nullable=True),
         sa.Column("model", sa.String(64), nullable=False),
+        sa.Column("generation", sa.Integer, nullable=False, server_default="0"),
         sa.Column("created_at", _MOMENT, nullable=False),
         sa.Column("updated_at", _MOMENT, nullable=False),
         sa.UniqueConstraint("project_id", "name", name="uq_galleries_project_name"),
