@@ -10,7 +10,6 @@ the service's enroll jobs run.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
@@ -19,12 +18,12 @@ from typing import Any, TypeVar
 
 import click
 import orjson
-import yaml
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
 from pocketstack.common.client import ServiceError
+from pocketstack.common.credentials import NoCredentials, load_credentials, service_url
 from pocketstack.identity.client import PasswordTokenSource
 from pocketstack.vision.client import VisionClient
 
@@ -39,39 +38,15 @@ _DATA_DIR = click.option(
 _URL = click.option("--url", default=None, help="The face service (default: beside identity).")
 
 
-@dataclasses.dataclass(frozen=True)
-class Credentials:
-    auth_url: str
-    username: str
-    password: str
-    project: str
-
-
-def credentials(data_dir: Path | None, env: dict[str, str]) -> Credentials:
-    if env.get("OS_AUTH_URL") and env.get("OS_PASSWORD"):
-        return Credentials(env["OS_AUTH_URL"], env.get("OS_USERNAME", "admin"),
-                           env["OS_PASSWORD"], env.get("OS_PROJECT_NAME", "admin"))
-    root = data_dir or Path(env.get("POCKETSTACK_DATA_DIR", "~/.local/share/pocketstack"))
-    path = root.expanduser() / "clouds.yaml"
-    if not path.is_file():
-        raise click.ClickException(f"no credentials: set OS_* variables or run up ({path})")
-    auth = yaml.safe_load(path.read_text())["clouds"]["pocketstack"]["auth"]
-    return Credentials(auth["auth_url"], auth["username"], auth["password"],
-                       auth["project_name"])
-
-
-def service_url(auth_url: str) -> str:
-    base = auth_url.rstrip("/")
-    for suffix in ("/v3", "/identity"):
-        base = base.removesuffix(suffix)
-    return base + "/face"
-
-
 @asynccontextmanager
 async def _client(data_dir: Path | None, url: str | None) -> AsyncIterator[VisionClient]:
-    found = credentials(data_dir, dict(os.environ))
+    try:
+        found = load_credentials(data_dir, dict(os.environ))
+    except NoCredentials as error:
+        raise click.ClickException(str(error)) from None
     tokens = PasswordTokenSource(found.auth_url, found.username, found.password, found.project)
-    client = VisionClient(url or service_url(found.auth_url), tokens=tokens, timeout=120)
+    client = VisionClient(url or service_url(found.auth_url, "/face"), tokens=tokens,
+                          timeout=120)
     try:
         yield client
     finally:
