@@ -19,6 +19,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.api.verbs import Verbs
 
 from pocketstack.allinone import Cloud, open_cloud
 from pocketstack.common.settings import load_settings
@@ -40,7 +41,7 @@ class Caller:
     user_id: str
 
 
-class ComputeClient:
+class ComputeClient(Verbs):
     def __init__(self, cloud: Cloud, client: httpx.AsyncClient, admin: Caller) -> None:
         self.cloud = cloud
         self.client = client
@@ -65,18 +66,6 @@ class ComputeClient:
         if version is not None:
             sent["OpenStack-API-Version"] = f"compute {version}"
         return await self.client.request(method, "/compute/v2.1" + path, headers=sent, **kw)
-
-    async def get(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("GET", path, **kw)
-
-    async def post(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("POST", path, **kw)
-
-    async def put(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("PUT", path, **kw)
-
-    async def delete(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("DELETE", path, **kw)
 
     # -- other services, as the CLI would call them -----------------------------------
 

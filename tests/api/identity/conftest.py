@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.api.verbs import Verbs
 from tests.conftest import cloud_settings
 
 from pocketstack.allinone import Cloud, open_cloud
@@ -43,7 +44,7 @@ def password_auth(
     return {"auth": auth}
 
 
-class Keystone:
+class Keystone(Verbs):
     """The identity API of one cloud, seen by a client; ``admin_token`` is project-scoped."""
 
     def __init__(self, cloud: Cloud, client: httpx.AsyncClient) -> None:
@@ -104,20 +105,8 @@ class Keystone:
             sent["X-Auth-Token"] = token
         return await self.client.request(method, f"/identity{path}", headers=sent, **kwargs)
 
-    async def get(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("GET", path, **kwargs)
-
-    async def post(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("POST", path, **kwargs)
-
-    async def put(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("PUT", path, **kwargs)
-
     async def patch(self, path: str, **kwargs: Any) -> httpx.Response:
         return await self.request("PATCH", path, **kwargs)
-
-    async def delete(self, path: str, **kwargs: Any) -> httpx.Response:
-        return await self.request("DELETE", path, **kwargs)
 
     async def head(self, path: str, **kwargs: Any) -> httpx.Response:
         return await self.request("HEAD", path, **kwargs)

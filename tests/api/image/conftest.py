@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.api.verbs import Verbs
 from tests.conftest import cloud_settings
 
 from pocketstack.allinone import Cloud, open_cloud
@@ -31,7 +32,7 @@ class Tenant:
     token: str
 
 
-class GlanceClient:
+class GlanceClient(Verbs):
     def __init__(
         self, cloud: Cloud, client: httpx.AsyncClient, token: str, project_id: str
     ) -> None:
@@ -60,18 +61,6 @@ class GlanceClient:
         if token:
             sent["X-Auth-Token"] = token
         return await self.client.request(method, "/image" + path, headers=sent, **kw)
-
-    async def get(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("GET", path, **kw)
-
-    async def post(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("POST", path, **kw)
-
-    async def put(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("PUT", path, **kw)
-
-    async def delete(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("DELETE", path, **kw)
 
     async def patch(
         self, image_id: str, ops: Any, *, token: str | None = None, media_type: str = PATCH_TYPE

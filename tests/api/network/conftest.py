@@ -14,6 +14,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.api.verbs import Verbs
 from tests.conftest import cloud_settings
 
 from pocketstack.allinone import Cloud, open_cloud
@@ -22,7 +23,7 @@ BASE_URL = "http://127.0.0.1:8080"
 Json = dict[str, Any]
 
 
-class NeutronClient:
+class NeutronClient(Verbs):
     def __init__(
         self, cloud: Cloud, client: httpx.AsyncClient, token: str, project_id: str
     ) -> None:
@@ -49,18 +50,6 @@ class NeutronClient:
 
     async def raw(self, method: str, path: str, **kwargs: Any) -> httpx.Response:
         return await self.client.request(method, path, **kwargs)
-
-    async def get(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("GET", path, **kw)
-
-    async def post(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("POST", path, **kw)
-
-    async def put(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("PUT", path, **kw)
-
-    async def delete(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("DELETE", path, **kw)
 
     async def create(
         self, plural: str, singular: str, token: str | None = None, **fields: Any

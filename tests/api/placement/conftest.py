@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.api.verbs import Verbs
 from tests.conftest import cloud_settings
 
 from pocketstack.allinone import Cloud, open_cloud
@@ -20,7 +21,7 @@ BASE_URL = "http://127.0.0.1:8080"
 LATEST = "1.39"
 
 
-class PlacementClient:
+class PlacementClient(Verbs):
     def __init__(self, cloud: Cloud, client: httpx.AsyncClient, token: str) -> None:
         self.cloud = cloud
         self.client = client
@@ -37,18 +38,6 @@ class PlacementClient:
             sent["OpenStack-API-Version"] = f"placement {version}"
         return await self.client.request(method, "/placement" + path, json=json,
                                          params=params, headers=sent)
-
-    async def get(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("GET", path, **kw)
-
-    async def post(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("POST", path, **kw)
-
-    async def put(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("PUT", path, **kw)
-
-    async def delete(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("DELETE", path, **kw)
 
     @staticmethod
     def error(response: httpx.Response, status: int, code: str | None = None) -> dict[str, Any]:

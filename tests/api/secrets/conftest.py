@@ -23,6 +23,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
+from tests.api.verbs import Verbs
 from tests.conftest import cloud_settings
 
 from pocketstack.allinone import Cloud, open_cloud
@@ -37,7 +38,7 @@ def path_of(ref: str) -> str:
     return ref[len(KEY_MANAGER) :]
 
 
-class KeyManagerClient:
+class KeyManagerClient(Verbs):
     def __init__(self, cloud: Cloud, client: httpx.AsyncClient, token: str) -> None:
         self.cloud = cloud
         self.client = client
@@ -57,18 +58,6 @@ class KeyManagerClient:
         if token:
             sent["X-Auth-Token"] = token
         return await self.client.request(method, "/key-manager" + path, headers=sent, **kw)
-
-    async def get(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("GET", path, **kw)
-
-    async def post(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("POST", path, **kw)
-
-    async def put(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("PUT", path, **kw)
-
-    async def delete(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("DELETE", path, **kw)
 
     # -- shortcuts -------------------------------------------------------------------------
 

@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.api.verbs import Verbs
 from tests.conftest import cloud_settings
 
 from pocketstack.allinone import Cloud, open_cloud
@@ -27,7 +28,7 @@ from pocketstack.vision.pipeline.loader import load_pipeline
 BASE_URL = "http://127.0.0.1:8080"
 
 
-class FaceApi:
+class FaceApi(Verbs):
     def __init__(self, cloud: Cloud, client: httpx.AsyncClient, token: str) -> None:
         self.cloud = cloud
         self.client = client
@@ -40,18 +41,6 @@ class FaceApi:
         if token:
             sent["X-Auth-Token"] = token
         return await self.client.request(method, "/face" + path, headers=sent, **kw)
-
-    async def get(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("GET", path, **kw)
-
-    async def post(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("POST", path, **kw)
-
-    async def put(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("PUT", path, **kw)
-
-    async def delete(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("DELETE", path, **kw)
 
     async def image(self, path: str, data: bytes, **kw: Any) -> httpx.Response:
         """POST raw image bytes."""

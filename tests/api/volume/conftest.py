@@ -18,6 +18,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.api.verbs import Verbs
 from tests.conftest import cloud_settings
 
 from pocketstack.allinone import Cloud, open_cloud
@@ -46,7 +47,7 @@ class Caller:
     user_id: str
 
 
-class VolumeClient:
+class VolumeClient(Verbs):
     def __init__(self, cloud: Cloud, client: httpx.AsyncClient, admin: Caller) -> None:
         self.cloud = cloud
         self.client = client
@@ -76,18 +77,6 @@ class VolumeClient:
         if version is not None:
             sent["OpenStack-API-Version"] = f"volume {version}"
         return await self.client.request(method, "/volume" + path, headers=sent, **kw)
-
-    async def get(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("GET", path, **kw)
-
-    async def post(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("POST", path, **kw)
-
-    async def put(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("PUT", path, **kw)
-
-    async def delete(self, path: str, **kw: Any) -> httpx.Response:
-        return await self.request("DELETE", path, **kw)
 
     # -- shortcuts -------------------------------------------------------------------------
 
