@@ -94,9 +94,9 @@ async def test_down_cell_story(nova: ComputeClient) -> None:
     assert cell["faults"]["db"] == "blackhole" and cell["state"] == "up"
     first, took = await _timed(nova, "/servers/detail", "2.69")
     assert first.status_code == 200, first.text
-    assert took < TIMEOUT_S + 0.5
+    assert took < TIMEOUT_S + 1.0  # the timeout once (bench/cells.py measures it closely)
     later, took = await _timed(nova, "/servers/detail", "2.69")
-    assert took < 0.25, "a known-down cell is not waited for"
+    assert took < TIMEOUT_S / 2, "a known-down cell is not waited for"
     servers = later.json()["servers"]
     assert [s["id"] for s in servers] == [two, one], "minimal records come first"
     minimal = servers[0]
