@@ -18,8 +18,7 @@ async def _limits_and_usage(svc: Compute, project_id: str, user_id: str
     """The project's limits and usage, and the user's too when the user has own limits."""
     settings = svc.settings.quota
     async with svc.reading() as api:
-        limits = await quotas.project_limits(api, settings, project_id)
-        own = await quotas.user_rows(api, project_id, user_id)
+        limits, own = await quotas.limits_and_user_rows(api, settings, project_id, user_id)
     found = [(limits, await quotas.count(settings, svc, svc.cells.all(),
                                          svc.clients.placement, project_id,
                                          within=svc.settings.cells.timeout))]

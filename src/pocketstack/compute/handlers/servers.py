@@ -218,9 +218,11 @@ async def create_server(svc: Compute, request: Request) -> Response:
             records, group = await boot.build_records(api, body, hints, caller, image=image,
                                                       networks=networks)
             await build_requests.create_boot(api, records)
-            limits = await quotas.project_limits(api, svc.settings.quota, caller.project_id)
-            await boot.add_group_members(api, group, [r.instance["uuid"] for r in records],
-                                         limit=limits["server_group_members"])
+            if group is not None:
+                limits = await quotas.project_limits(api, svc.settings.quota,
+                                                     caller.project_id)
+                await boot.add_group_members(api, group, [r.instance["uuid"] for r in records],
+                                             limit=limits["server_group_members"])
     except boot.BootInvalid as error:
         raise ApiError(400, str(error)) from None
     except boot.BootConflict as error:

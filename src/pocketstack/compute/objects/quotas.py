@@ -48,6 +48,7 @@ __all__ = [
     "defaults",
     "delete_limits",
     "headroom_of",
+    "limits_and_user_rows",
     "project_limits",
     "set_class_limits",
     "set_limits",
@@ -127,6 +128,31 @@ async def project_limits(conn: AsyncConnection, settings: QuotaSettings,
         if resource in limits:
             limits[resource] = hard_limit
     return limits
+
+
+async def limits_and_user_rows(conn: AsyncConnection, settings: QuotaSettings,
+                               project_id: str, user_id: str
+                               ) -> tuple[dict[str, int], dict[str, int]]:
+    """The project's limits and the user's own rows, in one query (what a boot checks)."""
+    query = sa.union_all(
+        sa.select(sa.literal(0).label("level"), quota_classes.c.resource,
+                  quota_classes.c.hard_limit)
+        .where(quota_classes.c.class_name == DEFAULT_CLASS),
+        sa.select(sa.literal(1).label("level"), quotas.c.resource, quotas.c.hard_limit)
+        .where(quotas.c.project_id == project_id),
+        sa.select(sa.literal(2).label("level"), project_user_quotas.c.resource,
+                  project_user_quotas.c.hard_limit)
+        .where(project_user_quotas.c.project_id == project_id,
+               project_user_quotas.c.user_id == user_id))
+    limits, own = defaults(settings), {}
+    for level, resource, hard_limit in sorted(tuple(row) for row in await conn.execute(query)):
+        if resource not in limits:
+            continue
+        if level < 2:
+            limits[resource] = hard_limit
+        else:
+            own[resource] = hard_limit
+    return limits, own
 
 
 async def user_rows(conn: AsyncConnection, project_id: str, user_id: str) -> dict[str, int]:
