@@ -6,6 +6,7 @@ costs nothing, and once healed every record is full again."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import time
 import uuid
@@ -25,25 +26,45 @@ pytestmark = pytest.mark.postgres
 TIMEOUT_S = 1.0  # [cells] timeout
 
 
-@pytest.fixture
-async def nova(tmp_path: Path, postgres_server: str) -> AsyncIterator[ComputeClient]:
+@contextlib.asynccontextmanager
+async def _cells_on_postgresql(tmp_path: Path, server: str) -> AsyncIterator[Any]:
+    """Settings of a cloud whose cell databases are scratch PostgreSQL databases (dropped
+    afterwards), reached through fault proxies."""
     run = uuid.uuid4().hex[:8]
     names = [f"ps_dc_{run}_{cell}" for cell in ("cell0", "cell1", "cell2")]
     for name in names:
-        await _as_admin(postgres_server, "postgres", f'CREATE DATABASE "{name}"')
-    settings = load_settings(tmp_path, env={}, overrides={
-        "identity": {"password_hash_rounds": 4}, "api": {"log_requests": False},
-        "compute": {"cells": 2, "hosts_per_cell": 1, "discover_hosts_interval": 0.2,
-                    "report_interval": 1.0},
-        "database": {"compute_cell": f"{postgres_server}/ps_dc_{run}_{{cell}}"},
-        "cells": {"timeout": TIMEOUT_S, "recheck_interval": 0.3, "fault_injection": True}})
+        await _as_admin(server, "postgres", f'CREATE DATABASE "{name}"')
     try:
-        async with nova_on(settings) as client:
-            yield client
+        yield load_settings(tmp_path, env={}, overrides={
+            "identity": {"password_hash_rounds": 4}, "api": {"log_requests": False},
+            "compute": {"cells": 2, "hosts_per_cell": 1, "discover_hosts_interval": 0.2,
+                        "report_interval": 1.0},
+            "database": {"compute_cell": f"{server}/ps_dc_{run}_{{cell}}"},
+            "cells": {"timeout": TIMEOUT_S, "recheck_interval": 0.3,
+                      "fault_injection": True}})
     finally:
         for name in names:
-            await _as_admin(postgres_server, "postgres",
-                            f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            await _as_admin(server, "postgres", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+async def nova(tmp_path: Path, postgres_server: str) -> AsyncIterator[ComputeClient]:
+    async with _cells_on_postgresql(tmp_path, postgres_server) as settings, \
+            nova_on(settings) as client:
+        yield client
+
+
+async def test_a_cloud_stops_while_a_cell_is_cut(tmp_path: Path, postgres_server: str) -> None:
+    """A read left waiting on the blackholed cell does not hold the shutdown up."""
+    async with _cells_on_postgresql(tmp_path, postgres_server) as settings:
+        async with nova_on(settings) as nova:
+            await _hosts_ready(nova)
+            await _fault(nova, db="blackhole")
+            listed = await nova.get("/servers/detail", version="2.69")
+            assert listed.status_code == 200, listed.text
+            assert any(cell.stragglers for cell in nova.service.cells.all())
+            started = time.monotonic()
+        assert time.monotonic() - started < 10.0
 
 
 async def _zone(nova: ComputeClient, name: str, host: str) -> None:

@@ -155,8 +155,10 @@ class CellRegistry:
         return self.get(CELL0_UUID)
 
     async def close(self) -> None:
+        """Close every cell; the fault proxies first, so that nothing still waiting on a
+        cut connection can hold the shutdown up (their connections are reset)."""
+        if self.faults is not None:
+            await self.faults.close()
         cells, self._cells = list(self._cells.values()), {}
         for handle in cells:
             await handle.close()
-        if self.faults is not None:
-            await self.faults.close()
