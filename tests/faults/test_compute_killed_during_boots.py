@@ -10,12 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import os
 import random
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,65 +18,20 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.cloud_process import CloudProcess
 
-BIN = Path(sys.executable).parent
 BOOTS = 50
 SETTLE_S = 60.0
 FLAVOR = {"VCPU": 1, "MEMORY_MB": 128, "DISK_GB": 1}  # m1.nano (flavor 42)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "POCKETSTACK_"))}
-        env.update({"POCKETSTACK_IDENTITY__PASSWORD_HASH_ROUNDS": "4",
-                    "POCKETSTACK_COMPUTE__SPAWN_LATENCY": "0.02",
-                    "POCKETSTACK_COMPUTE__HOSTS_PER_CELL": "4",
-                    # 50 boots at once: past the default quota of 10 instances
-                    "POCKETSTACK_QUOTA__INSTANCES": "-1", "POCKETSTACK_QUOTA__CORES": "-1",
-                    "POCKETSTACK_QUOTA__RAM": "-1"})
-        log = (self.data_dir.parent / "server.log").open("ab")
-        self.proc = subprocess.Popen(
-            [str(BIN / "pocketstack"), "up", "--data-dir", str(self.data_dir),
-             "--port", str(self.port)], env=env, stdout=subprocess.DEVNULL, stderr=log)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, "server exited during start-up"
-            with contextlib.suppress(httpx.HTTPError):
-                if httpx.get(self.base + "/compute/", timeout=1).status_code == 200:
-                    return
-            time.sleep(0.05)
-        raise AssertionError("server did not start within 30 s")
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
-
-
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    running = Server(tmp_path / "data")
+def server(tmp_path: Path) -> Iterator[CloudProcess]:
+    running = CloudProcess(tmp_path / "data", ready="/compute/", env={
+        "POCKETSTACK_COMPUTE__SPAWN_LATENCY": "0.02", "POCKETSTACK_COMPUTE__HOSTS_PER_CELL": "4",
+        # 50 boots at once: past the default quota of 10 instances
+        "POCKETSTACK_QUOTA__INSTANCES": "-1", "POCKETSTACK_QUOTA__CORES": "-1",
+        "POCKETSTACK_QUOTA__RAM": "-1"})
     try:
         yield running
     finally:
@@ -157,7 +107,7 @@ async def _check_allocations(http: httpx.AsyncClient, servers: list[dict[str, An
     assert totals == {name: amount * active for name, amount in FLAVOR.items()}
 
 
-def test_kill_during_concurrent_boots_settles(server: Server) -> None:
+def test_kill_during_concurrent_boots_settles(server: CloudProcess) -> None:
     rng = random.Random(5)
 
     async def scenario() -> None:

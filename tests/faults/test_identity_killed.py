@@ -8,69 +8,18 @@ the kill still validate after the restart (keys and state are on disk).
 from __future__ import annotations
 
 import asyncio
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-
-BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}/identity"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "POCKETSTACK_"))}
-        env["POCKETSTACK_IDENTITY__PASSWORD_HASH_ROUNDS"] = "4"
-        self.proc = subprocess.Popen(
-            [str(BIN / "pocketstack"), "up", "--data-dir", str(self.data_dir),
-             "--port", str(self.port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, "server exited during start-up"
-            try:
-                if httpx.get(self.base, timeout=1).status_code == 300:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        raise AssertionError("server did not start within 20 s")
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+from tests.cloud_process import CloudProcess
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    running = Server(tmp_path / "data")
+def server(tmp_path: Path) -> Iterator[CloudProcess]:
+    running = CloudProcess(tmp_path / "data", ready="/identity", ready_status=300)
     try:
         yield running
     finally:
@@ -105,10 +54,10 @@ async def _create_users(base: str, token: str, count: int, created: list[str],
             await asyncio.gather(*(one(i) for i in range(start, start + 8)))
 
 
-def test_kill_during_user_creation_loses_nothing(server: Server) -> None:
+def test_kill_during_user_creation_loses_nothing(server: CloudProcess) -> None:
     server.start()
-    password = (server.data_dir / "admin-password").read_text().strip()
-    issued = httpx.post(server.base + "/v3/auth/tokens", json=_auth("admin", password))
+    password = server.admin_password()
+    issued = httpx.post(server.base + "/identity/v3/auth/tokens", json=_auth("admin", password))
     assert issued.status_code == 201
     token = issued.headers["x-subject-token"]
     created: list[str] = []
@@ -116,7 +65,7 @@ def test_kill_during_user_creation_loses_nothing(server: Server) -> None:
     async def create_then_kill() -> None:
         enough = asyncio.Event()
         writer = asyncio.create_task(
-            _create_users(server.base, token, 400, created, 15.0, enough))
+            _create_users(server.base + "/identity", token, 400, created, 15.0, enough))
         await asyncio.wait_for(enough.wait(), 15.0)
         server.kill()
         await writer
@@ -125,12 +74,12 @@ def test_kill_during_user_creation_loses_nothing(server: Server) -> None:
     assert len(created) >= 20
     server.start()
     headers = {"X-Auth-Token": token}  # issued before the kill: still valid
-    listed = httpx.get(server.base + "/v3/users", headers=headers)
+    listed = httpx.get(server.base + "/identity/v3/users", headers=headers)
     assert listed.status_code == 200
     names = {u["name"] for u in listed.json()["users"]} - {"admin"}
     assert set(created) <= names  # every answered write survived
     for name in sorted(names):  # and nothing is half-written
         i = name[1:]
-        answer = httpx.post(server.base + "/v3/auth/tokens",
+        answer = httpx.post(server.base + "/identity/v3/auth/tokens",
                             json=_auth(name, f"p{i}", project=None))
         assert answer.status_code == 201, (name, answer.text)

@@ -9,11 +9,7 @@ exactly the faces of the database and identifies with them.
 from __future__ import annotations
 
 import base64
-import os
-import signal
 import sqlite3
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,70 +17,22 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.cloud_process import CloudProcess
 from tests.vision_data import identities
-
-BIN = Path(sys.executable).parent
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-class Server:
-    def __init__(self, data_dir: Path) -> None:
-        self.data_dir = data_dir
-        self.port = _free_port()
-        self.base = f"http://127.0.0.1:{self.port}"
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("OS_", "POCKETSTACK_"))}
-        env["POCKETSTACK_IDENTITY__PASSWORD_HASH_ROUNDS"] = "4"
-        env["POCKETSTACK_COMPUTE__HOSTS_PER_CELL"] = "0"
-        self.proc = subprocess.Popen(
-            [str(BIN / "pocketstack"), "up", "--data-dir", str(self.data_dir),
-             "--port", str(self.port)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, "server exited during start-up"
-            try:
-                if httpx.get(self.base + "/face", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.05)
-        raise AssertionError("server did not start within 30 s")
-
-    def kill(self) -> None:
-        assert self.proc is not None
-        self.proc.send_signal(signal.SIGKILL)
-        self.proc.wait(10)
-
-    def stop(self) -> None:
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGINT)
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
 
 
 @pytest.fixture
-def server(tmp_path: Path) -> Iterator[Server]:
-    running = Server(tmp_path / "data")
+def server(tmp_path: Path) -> Iterator[CloudProcess]:
+    running = CloudProcess(tmp_path / "data", ready="/face",
+                           env={"POCKETSTACK_COMPUTE__HOSTS_PER_CELL": "0"})
     try:
         yield running
     finally:
         running.stop()
 
 
-def _token(server: Server) -> str:
-    password = (server.data_dir / "admin-password").read_text().strip()
+def _token(server: CloudProcess) -> str:
+    password = server.admin_password()
     issued = httpx.post(server.base + "/identity/v3/auth/tokens", json={"auth": {
         "identity": {"methods": ["password"], "password": {"user": {
             "name": "admin", "domain": {"id": "default"}, "password": password}}},
@@ -93,7 +41,7 @@ def _token(server: Server) -> str:
     return issued.headers["x-subject-token"]
 
 
-def _database(server: Server) -> dict[str, Any]:
+def _database(server: CloudProcess) -> dict[str, Any]:
     """What the vision database holds, read directly."""
     with sqlite3.connect(server.data_dir / "db" / "vision.sqlite") as db:
         items = db.execute("SELECT position, status, person_id, faces FROM enroll_items"
@@ -113,7 +61,7 @@ def _all_or_nothing(state: dict[str, Any]) -> None:
         assert (position in state["images"]) == (status == "pending")
 
 
-def test_kill_during_bulk_enroll_resumes_whole(server: Server) -> None:
+def test_kill_during_bulk_enroll_resumes_whole(server: CloudProcess) -> None:
     people = [(name, paths) for name, paths in identities().items() if len(paths) >= 4][:24]
     server.start()
     headers = {"X-Auth-Token": _token(server)}
