@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Any
 from urllib.parse import urlencode
 
@@ -50,15 +51,19 @@ def view_options(svc: Compute, request: Request) -> view.ViewOptions:
     return view.options_for(request, admin_attrs=admin_attrs, is_admin=auth.is_admin)
 
 
-async def find_server(svc: Compute, request: Request, server_id: str,
-                      rule: str) -> tuple[RequestContext, server_list.Located]:
+async def find_server(svc: Compute, request: Request, server_id: str, rule: str, *,
+                      with_extras: bool = False) -> tuple[RequestContext, server_list.Located]:
     """The server (404 when unknown or another project's for a non-admin), after ``rule``
-    allowed the caller on it."""
+    allowed the caller on it; ``with_extras`` reads what its view needs at once."""
     ctx = context_of(request)
     auth = ctx.authenticated
     async with svc.reading() as api:
         found = await server_list.locate(api, svc.cells, server_id,
-                                         timeout=svc.settings.cells.timeout)
+                                         timeout=svc.settings.cells.timeout,
+                                         with_extras=with_extras)
+        if with_extras and want(request, (2, 71)):
+            found = dataclasses.replace(found, groups=await server_groups.groups_of(
+                api, server_id))
     owner = found.instance["project_id"]
     if owner != auth.project_id and not auth.is_admin:
         raise instances.InstanceNotFound(server_id)
@@ -77,8 +82,10 @@ async def show_view(svc: Compute, request: Request, found: server_list.Located, 
     faults, volumes = await server_list.located_extras(found,
                                                        timeout=svc.settings.cells.timeout)
     extras = view.Extras(faults, volumes)
-    groups = await _groups(svc, found.instance["uuid"]) if (
-        with_groups and want(request, (2, 71))) else None
+    groups = None
+    if with_groups and want(request, (2, 71)):
+        groups = found.groups if found.groups is not None else await _groups(
+            svc, found.instance["uuid"])
     return view.detail(found.instance, view_options(svc, request), extras, groups=groups)
 
 
@@ -171,7 +178,8 @@ async def list_servers_detail(svc: Compute, request: Request) -> Response:
 async def show_server(svc: Compute, request: Request) -> Response:
     server_id = request.path_params["server_id"]
     try:
-        _, found = await find_server(svc, request, server_id, "os_compute_api:servers:show")
+        _, found = await find_server(svc, request, server_id, "os_compute_api:servers:show",
+                                     with_extras=True)
         return json_response({"server": await show_view(svc, request, found)})
     except server_list.CellUnreachable as error:
         if not want(request, (2, 69)):

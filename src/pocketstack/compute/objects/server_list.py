@@ -316,6 +316,8 @@ class Located:
     instance: dict[str, Any]
     bdms: list[dict[str, Any]]
     mapping: InstanceMapping | None = None
+    extras: tuple[dict[str, dict[str, Any]], dict[str, list[tuple[str, bool]]]] | None = None
+    groups: list[str] | None = None  # its server groups, when read with it
 
 
 async def located_extras(found: Located, *, timeout: float) -> tuple[  # noqa: ASYNC109
@@ -324,6 +326,8 @@ async def located_extras(found: Located, *, timeout: float) -> tuple[  # noqa: A
     ``CellUnreachable`` when the cell went down since it was located."""
     if found.cell is None:
         return {}, {}
+    if found.extras is not None:  # read with the instance
+        return found.extras
     uuid = found.instance["uuid"]
 
     async def read(cell: CellHandle) -> tuple[Any, Any]:
@@ -338,8 +342,10 @@ async def located_extras(found: Located, *, timeout: float) -> tuple[  # noqa: A
 
 
 async def locate(api: AsyncConnection, cells: CellRegistry, instance_uuid: str, *,
-                 timeout: float, include_deleted: bool = False) -> Located:  # noqa: ASYNC109
-    """The server through its instance mapping; ``InstanceNotFound`` when unmapped."""
+                 timeout: float, include_deleted: bool = False,  # noqa: ASYNC109
+                 with_extras: bool = False) -> Located:
+    """The server through its instance mapping; ``InstanceNotFound`` when unmapped. With
+    ``with_extras`` its latest fault and volumes are read in the same cell session."""
     for _ in range(2):
         mapping = await get_mapping(api, instance_uuid)
         if mapping is None:
@@ -352,14 +358,17 @@ async def locate(api: AsyncConnection, cells: CellRegistry, instance_uuid: str, 
                            list(build["block_device_mappings"]))
         cell = cells.by_id(mapping.cell_id)
 
-        async def read(handle: CellHandle) -> dict[str, Any]:
+        async def read(handle: CellHandle) -> tuple[dict[str, Any], Any]:
             async with handle.reading() as conn:
-                return await get_instance(conn, instance_uuid, include_deleted=include_deleted)
+                found = await get_instance(conn, instance_uuid, include_deleted=include_deleted)
+                extras = await cell_extras(conn, [instance_uuid]) if with_extras else None
+            return found, extras
 
         result = (await scatter_gather([cell], read, timeout=timeout))[cell.uuid]
         if result.down:
             raise CellUnreachable(cell, mapping)
-        return Located(cell, result.unwrap(), [], mapping)
+        instance, extras = result.unwrap()
+        return Located(cell, instance, [], mapping, extras)
     raise InstanceNotFound(instance_uuid)
 
 
