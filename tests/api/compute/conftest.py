@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
-import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from tests.api.accounts import new_user
 from tests.api.verbs import Verbs
 
 from pocketstack.allinone import Cloud, open_cloud
@@ -142,22 +142,7 @@ class ComputeClient(Verbs):
 
     async def user(self, role: str = "member", project_id: str | None = None) -> Caller:
         """A new user with ``role`` on ``project_id`` (a new project when None)."""
-        name = f"u-{uuid.uuid4().hex[:8]}"
-        admin = {"X-Auth-Token": self.admin.token}
-        if project_id is None:
-            made = await self.client.post("/identity/v3/projects", headers=admin, json={
-                "project": {"name": f"p-{name}", "domain_id": "default"}})
-            assert made.status_code == 201, made.text
-            project_id = str(made.json()["project"]["id"])
-        made = await self.client.post("/identity/v3/users", headers=admin, json={
-            "user": {"name": name, "password": "pw", "domain_id": "default"}})
-        assert made.status_code == 201, made.text
-        user_id = str(made.json()["user"]["id"])
-        roles = await self.client.get("/identity/v3/roles", headers=admin, params={"name": role})
-        role_id = roles.json()["roles"][0]["id"]
-        granted = await self.client.put(
-            f"/identity/v3/projects/{project_id}/users/{user_id}/roles/{role_id}", headers=admin)
-        assert granted.status_code == 204, granted.text
+        user_id, project_id = await new_user(self.client, self.admin.token, role, project_id)
         return await _login(self.client, {"id": user_id, "password": "pw"},
                             {"project": {"id": project_id}})
 

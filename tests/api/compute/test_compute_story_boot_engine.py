@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from conftest import ComputeClient
+from tests.api.compute.conftest import ComputeClient
+
 from pocketstack.compute.launch import hosts_of
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import datetime
-import uuid
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
@@ -23,6 +22,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.serialization import pkcs12
 from cryptography.x509.oid import NameOID
+from tests.api.accounts import new_user
 from tests.api.verbs import Verbs
 from tests.conftest import cloud_settings
 
@@ -90,29 +90,7 @@ class KeyManagerClient(Verbs):
 
     async def user(self, role: str = "member", project_id: str | None = None) -> str:
         """A new user with ``role`` on ``project_id`` (a new project when None); their token."""
-        name = f"u-{uuid.uuid4().hex[:8]}"
-        admin = {"X-Auth-Token": self.token}
-        if project_id is None:
-            made = await self.client.post(
-                "/identity/v3/projects",
-                headers=admin,
-                json={"project": {"name": f"p-{name}", "domain_id": "default"}},
-            )
-            assert made.status_code == 201, made.text
-            project_id = str(made.json()["project"]["id"])
-        made = await self.client.post(
-            "/identity/v3/users",
-            headers=admin,
-            json={"user": {"name": name, "password": "pw", "domain_id": "default"}},
-        )
-        assert made.status_code == 201, made.text
-        user_id = made.json()["user"]["id"]
-        roles = await self.client.get("/identity/v3/roles", headers=admin, params={"name": role})
-        role_id = roles.json()["roles"][0]["id"]
-        granted = await self.client.put(
-            f"/identity/v3/projects/{project_id}/users/{user_id}/roles/{role_id}", headers=admin
-        )
-        assert granted.status_code == 204, granted.text
+        user_id, project_id = await new_user(self.client, self.token, role, project_id)
         issued = await self.client.post(
             "/identity/v3/auth/tokens",
             json={
