@@ -86,6 +86,17 @@ class ComputeSettings:
     # [api] list_records_by_skipping_down_cells: a list below 2.69 (or with filters) leaves
     # out a down cell's servers; False answers 500 instead.
     list_records_by_skipping_down_cells: bool = True
+    # [DEFAULT] resize_confirm_window: seconds after which a resize waiting for
+    # confirmation (VERIFY_RESIZE) is confirmed by the cloud itself; 0 never.
+    resize_confirm_window: int = 0
+    # [DEFAULT] allow_resize_to_same_host: a resize may pick the server's current host.
+    allow_resize_to_same_host: bool = False
+    # [filter_scheduler] cross_cell_move_weight_multiplier: how strongly a move prefers the
+    # server's own cell (negative: other cells, to drain one).
+    cross_cell_move_weight_multiplier: float = 1000000.0
+    # Failure injection for rehearsals and tests: the process kills itself (SIGKILL) when a
+    # migration reaches this step (see compute/conductor/migrate_steps.py), once per start.
+    crash_at_migration_step: str = ""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -174,6 +185,13 @@ class Settings:
     cells: CellsSettings = dataclasses.field(default_factory=CellsSettings)
     quota: QuotaSettings = dataclasses.field(default_factory=QuotaSettings)
     vision: VisionSettings = dataclasses.field(default_factory=VisionSettings)
+    # [policy]: operator overrides of policy rules, rule name -> check string (as an
+    # oslo.policy policy.yaml), e.g. "compute:servers:resize:cross_cell" = "role:admin".
+    policy: Mapping[str, str] = dataclasses.field(default_factory=dict)
+
+    def policy_for(self, rules: Mapping[str, str]) -> dict[str, str]:
+        """The overrides of the rules a service knows."""
+        return {name: check for name, check in self.policy.items() if name in rules}
 
     @property
     def public_url(self) -> str:
@@ -255,7 +273,7 @@ def load_settings(
     for section, options in (overrides or {}).items():
         raw.setdefault(section, {}).update(options)
     unknown = set(raw) - {"api", "identity", "database", "auth", "image", "compute",
-                        "cells", "quota", "vision"}
+                        "cells", "quota", "vision", "policy"}
     if unknown:
         raise ValueError(f"unknown section(s) in {config_file}: {', '.join(sorted(unknown))}")
     return Settings(
@@ -269,4 +287,12 @@ def load_settings(
         cells=_build_section(CellsSettings, raw.get("cells", {}), env, "cells"),
         quota=_build_section(QuotaSettings, raw.get("quota", {}), env, "quota"),
         vision=_build_section(VisionSettings, raw.get("vision", {}), env, "vision"),
+        policy=_policy_section(raw.get("policy", {})),
     )
+
+
+def _policy_section(raw: Any) -> dict[str, str]:
+    if not isinstance(raw, Mapping) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in raw.items()):
+        raise ValueError("[policy] maps rule names to check strings")
+    return dict(raw)

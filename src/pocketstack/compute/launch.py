@@ -23,6 +23,9 @@ from pocketstack.compute import rpc
 from pocketstack.compute.cells.probe import recheck_forever
 from pocketstack.compute.conductor.cell import CellConductor
 from pocketstack.compute.conductor.gate import WriteGate
+from pocketstack.compute.conductor.migrate import migrate_server
+from pocketstack.compute.conductor.move_resume import confirm_overdue_forever, resume_moves
+from pocketstack.compute.conductor.resize_end import confirm_resize, revert_resize
 from pocketstack.compute.conductor.resync import LeftBehind, left_behind, resume
 from pocketstack.compute.conductor.super import schedule_and_build
 from pocketstack.compute.host.agent import HostAgent, HostClients
@@ -67,14 +70,21 @@ def _cancel_on_close(stack: AsyncExitStack, subscription: Subscription) -> None:
     stack.push_async_callback(subscription.cancel)
 
 
+_MOVES = {rpc.MIGRATE_SERVER: migrate_server, rpc.CONFIRM_RESIZE: confirm_resize,
+          rpc.REVERT_RESIZE: revert_resize}
+
+
 async def _super_conductor(svc: Compute, method: str, payload: dict[str, Any]) -> None:
-    if method != rpc.SCHEDULE_AND_BUILD:
+    if method != rpc.SCHEDULE_AND_BUILD and method not in _MOVES:
         raise ValueError(f"unknown super-conductor method {method}")
-    ready = engine_of(svc).ready
-    if not ready.is_set():  # the cloud is still starting: let the hosts register first
+    engine = engine_of(svc)
+    if not engine.ready.is_set():  # the cloud is still starting: let the hosts register
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(ready.wait(), READY_WAIT)
-    await schedule_and_build(svc, engine_of(svc).gate, payload)
+            await asyncio.wait_for(engine.ready.wait(), READY_WAIT)
+    if method == rpc.SCHEDULE_AND_BUILD:
+        await schedule_and_build(svc, engine.gate, payload)
+        return
+    await _MOVES[method](svc, engine.gate, payload["migration_uuid"], payload["cell_uuid"])
 
 
 async def _discover_forever(svc: Compute, interval: float) -> None:
@@ -126,9 +136,20 @@ async def start_engine(svc: Compute, stack: AsyncExitStack) -> None:
     stack.callback(probe.cancel)
     engine = engine_of(svc)
     engine.left = await left_behind(svc)
+    if svc.settings.compute.resize_confirm_window > 0:
+        confirming = svc.tasks.spawn(confirm_overdue_forever(svc, engine.gate),
+                                     name="resize auto-confirm", finishable=False)
+        stack.callback(confirming.cancel)
     if svc.settings.compute.hosts_per_cell <= 0:
         engine.ready.set()
-        _spawn(svc, stack, resume(svc, engine.gate, engine.left), "compute resync")
+        _spawn(svc, stack, _resync(svc, engine), "compute resync")
+
+
+async def _resync(svc: Compute, engine: Engine) -> None:
+    """What the last run left half-way: builds and actions, then migrations."""
+    if engine.left is not None:
+        await resume(svc, engine.gate, engine.left)
+    await resume_moves(svc, engine.gate)
 
 
 def _spawn(svc: Compute, stack: AsyncExitStack, work: Coroutine[Any, Any, None],
@@ -149,8 +170,7 @@ async def _bring_up(svc: Compute, agents: list[HostAgent]) -> None:
         await cell_admin.discover_hosts(api, svc.cells.computes())
     engine = engine_of(svc)
     engine.ready.set()
-    if engine.left is not None:
-        await resume(svc, engine.gate, engine.left)
+    await _resync(svc, engine)
 
 
 async def start_hosts(svc: Compute, stack: AsyncExitStack) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 from pocketstack.compute.objects import boot, quotas
 from pocketstack.compute.service import Compute
 
-__all__ = ["allowed_count", "recheck"]
+__all__ = ["allowed_count", "check_deltas", "recheck"]
 
 
 async def _limits_and_usage(svc: Compute, project_id: str, user_id: str
@@ -70,3 +70,14 @@ async def recheck(svc: Compute, project_id: str, user_id: str) -> None:
         return
     for limits, usage in await _limits_and_usage(svc, project_id, user_id):
         quotas.check(limits, usage, {"instances": 0, "cores": 0, "ram": 0})
+
+
+async def check_deltas(svc: Compute, project_id: str, user_id: str, *, cores: int,
+                       ram: int) -> None:
+    """A resize or revert that grows the server (§3.4): ``OverQuota`` when the growth does
+    not fit (a shrink is never checked)."""
+    deltas = {name: amount for name, amount in (("cores", cores), ("ram", ram)) if amount > 0}
+    if not deltas:
+        return
+    for limits, usage in await _limits_and_usage(svc, project_id, user_id):
+        quotas.check(limits, usage, deltas)

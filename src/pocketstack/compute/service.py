@@ -78,7 +78,7 @@ class Compute(ReadWrite):
         buses = BusHub()
         api_bus = await buses.get(settings.cell_transport_url("api"))
         return cls(settings, engine, create_engine_for(url, immediate=True, **options),
-                   Enforcer(RULES),
+                   Enforcer(RULES, settings.policy_for(RULES)),
                    CellRegistry(CellFaults() if settings.cells.fault_injection else None),
                    buses, Clients.from_peers(peers), api_bus,
                    GuardedTasks(logger=log))

@@ -39,3 +39,7 @@ class ImageClient(ServiceClient):
         if response.status_code != 204:
             raise ServiceError(response.status_code, response.text,
                                response.headers.get("x-openstack-request-id"))
+
+    async def delete_image(self, image_id: str) -> None:
+        """Delete the image (gone already: nothing to do)."""
+        await self.request("DELETE", f"/v2/images/{image_id}", expect=(204, 404))

@@ -96,3 +96,27 @@ class PlacementClient(ServiceClient):
                                       headers=_version())
         allocations: dict[str, Any] = response.json().get("allocations", {})
         return allocations
+
+    async def move_allocations(self, source: str, target: str) -> bool:
+        """Give ``target`` the allocations ``source`` holds (replacing its own) and empty
+        ``source``, in one ``POST /allocations`` (Nova's move of a server's allocations to
+        its migration and back). False when ``source`` holds nothing: already moved."""
+        for _ in range(5):
+            held = await self.request("GET", f"/allocations/{source}", headers=_version())
+            body = held.json()
+            allocations = body.get("allocations") or {}
+            if not allocations:
+                return False
+            present = await self.request("GET", f"/allocations/{target}", headers=_version())
+            other = present.json()
+            owner = {"project_id": body["project_id"], "user_id": body["user_id"]}
+            moved = {rp: {"resources": held_rp["resources"]}
+                     for rp, held_rp in allocations.items()}
+            response = await self.request("POST", "/allocations", headers=_version(), json={
+                source: {"allocations": {}, "consumer_generation": body.get(
+                    "consumer_generation"), **owner},
+                target: {"allocations": moved, "consumer_generation": other.get(
+                    "consumer_generation"), **owner}}, expect=(204, 409))
+            if response.status_code == 204:
+                return True
+        raise ServiceError(409, "consumer generations kept changing", None)

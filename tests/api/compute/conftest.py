@@ -169,15 +169,17 @@ async def _login(client: httpx.AsyncClient, user: dict[str, Any],
 
 
 def compute_settings(tmp_path: Path, *, quota: dict[str, Any] | None = None,
-                     **compute: Any) -> Any:
+                     policy: dict[str, str] | None = None, **compute: Any) -> Any:
     """Settings for a small test cloud: two cells of two fake hosts unless overridden, and
-    no limit on instances, cores or RAM (the quota stories set their own)."""
+    no limit on instances, cores or RAM (the quota stories set their own); ``policy``
+    overrides rules as an operator's ``[policy]`` would."""
     options = {"cells": 2, "hosts_per_cell": 2, "discover_hosts_interval": 0.2,
                "report_interval": 1.0, **compute}
     return load_settings(tmp_path, env={}, overrides={
         "identity": {"password_hash_rounds": 4}, "api": {"log_requests": False},
         "compute": options,
-        "quota": quota if quota is not None else {"instances": -1, "cores": -1, "ram": -1}})
+        "quota": quota if quota is not None else {"instances": -1, "cores": -1, "ram": -1},
+        "policy": policy or {}})
 
 
 @contextlib.asynccontextmanager

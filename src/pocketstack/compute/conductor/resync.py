@@ -80,6 +80,8 @@ async def _settle_cell(svc: Compute, gate: WriteGate, cell: CellHandle,
     for record in records:
         uuid, host = record["uuid"], record.get("host")
         base = {"instance_uuid": uuid, "request_id": RESYNC_REQUEST}
+        if str(record["task_state"] or "").startswith("resize_"):
+            continue  # a migration's: its own resume settles it (conductor.move_resume)
         if record["task_state"] == "deleting" and host:
             await bus.cast(rpc.COMPUTE, rpc.HostMethod.TERMINATE,
                            {**base, "bdms": record["bdms"]}, server=host)

@@ -20,6 +20,7 @@ __all__ = [
     "instance_faults",
     "instances",
     "metadata",
+    "migrations",
     "services",
 ]
 
@@ -89,6 +90,9 @@ instances = sa.Table(
     sa.Column("progress", sa.Integer, nullable=True),
     sa.Column("root_device_name", sa.String(255), nullable=True),
     sa.Column("hidden", sa.Boolean, nullable=False, default=False),
+    # While a resize waits for confirmation: the flavor before it and the one it went to.
+    sa.Column("old_flavor", sa.JSON, nullable=True),
+    sa.Column("new_flavor", sa.JSON, nullable=True),
     sa.Column("launched_at", sa.DateTime(timezone=False), nullable=True),
     sa.Column("terminated_at", sa.DateTime(timezone=False), nullable=True),
     *_timestamps(),
@@ -221,4 +225,39 @@ compute_nodes = sa.Table(
         "deleted",
         name="uniq_compute_nodes0host0hypervisor_hostname0deleted",
     ),
+)
+
+migrations = sa.Table(
+    "migrations",
+    metadata,
+    _id(),
+    sa.Column("uuid", sa.String(36), nullable=False),
+    sa.Column("instance_uuid", sa.String(36), nullable=False),
+    sa.Column("source_compute", sa.String(255), nullable=True),
+    sa.Column("source_node", sa.String(255), nullable=True),
+    sa.Column("dest_compute", sa.String(255), nullable=True),
+    sa.Column("dest_node", sa.String(255), nullable=True),
+    sa.Column("dest_host", sa.String(255), nullable=True),
+    sa.Column("old_instance_type_id", sa.Integer, nullable=True),  # flavors.id (API database)
+    sa.Column("new_instance_type_id", sa.Integer, nullable=True),
+    sa.Column("status", sa.String(255), nullable=False),  # pre-migrating ... confirmed, error
+    sa.Column("migration_type", sa.String(255), nullable=False),  # resize, migration
+    sa.Column("cross_cell_move", sa.Boolean, nullable=False, default=False),
+    sa.Column("hidden", sa.Boolean, nullable=False, default=False),
+    sa.Column("user_id", sa.String(255), nullable=True),
+    sa.Column("project_id", sa.String(255), nullable=True),
+    # Never shown: the step the conductor last finished (it resumes from there after a
+    # restart), the request whose action records the events, the cells on either side and
+    # the snapshot image a cross-cell move carries the disk through.
+    sa.Column("step", sa.String(64), nullable=False),
+    sa.Column("request_id", sa.String(255), nullable=False),
+    sa.Column("source_cell", sa.String(36), nullable=False),
+    sa.Column("dest_cell", sa.String(36), nullable=True),
+    sa.Column("image_id", sa.String(36), nullable=True),
+    *_timestamps(),
+    *_soft_delete(),
+    sa.UniqueConstraint("uuid", name="uniq_migrations0uuid"),
+    sa.Index("migrations_instance_uuid_idx", "instance_uuid"),
+    sa.Index("migrations_status_idx", "status", "deleted"),
+    sa.Index("migrations_created_at_idx", "created_at", "id"),
 )

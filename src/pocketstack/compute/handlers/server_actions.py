@@ -1,4 +1,5 @@
-"""POST /servers/{id}/action: power actions, lock, rebuild, createImage, forceDelete.
+"""POST /servers/{id}/action: power actions, lock, rebuild, createImage, forceDelete; the
+moves (resize, migrate, confirmResize, revertResize) are :mod:`.server_migrate`'s.
 
 Each action checks the state, takes the instance's task state by compare-and-swap
 (``expected_task_state=[None]``) in its cell, records the instance action and casts the
@@ -20,6 +21,7 @@ from pocketstack.common.context import RequestContext
 from pocketstack.common.errors import ApiError
 from pocketstack.common.schema import read_json, validate
 from pocketstack.compute import rpc
+from pocketstack.compute.handlers import server_migrate
 from pocketstack.compute.handlers.base import want
 from pocketstack.compute.handlers.server_delete import check_locked, delete_located
 from pocketstack.compute.handlers.servers import find_server, show_view, view_options
@@ -169,7 +171,12 @@ _RULES = {"lock": "os_compute_api:os-lock-server:lock",
           "unlock": "os_compute_api:os-lock-server:unlock",
           "rebuild": _REBUILD.rule, "createImage": _SNAPSHOT.rule,
           "forceDelete": "os_compute_api:os-deferred-delete:force",
-          "reboot": _SOFT.rule, **{name: t.rule for name, t in _POWER.items()}}
+          "reboot": _SOFT.rule, **{name: t.rule for name, t in _POWER.items()},
+          **server_migrate.RULES}
+_MOVES: dict[str, Special] = {"resize": server_migrate.resize,
+                              "migrate": server_migrate.migrate,
+                              "confirmResize": server_migrate.confirm_resize,
+                              "revertResize": server_migrate.revert_resize}
 
 
 async def server_action(svc: Compute, request: Request) -> Response:
@@ -193,6 +200,8 @@ async def server_action(svc: Compute, request: Request) -> Response:
     if action == "forceDelete":
         await delete_located(svc, ctx, found)
         return empty_response(202)
+    if action in _MOVES:
+        return await _MOVES[action](svc, request, found, body, ctx)
     if action in ("lock", "unlock"):
         return await _lock(svc, request, found, body, ctx, action == "lock")
     special: Special = _rebuild if action == "rebuild" else _create_image

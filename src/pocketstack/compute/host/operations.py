@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from pocketstack.compute import rpc
 from pocketstack.compute.host import resources
+from pocketstack.compute.host.migration import MigrationSteps
 from pocketstack.compute.virt.driver import PowerState
 
 if TYPE_CHECKING:
@@ -44,15 +45,22 @@ POWER_ACTIONS: dict[str, tuple[list[str], str, str, int, str]] = {
 }
 
 
+MIGRATION_STEPS = frozenset(v for k, v in vars(rpc.MigrateMethod).items()
+                            if not k.startswith("_"))
+
+
 class Operations:
     def __init__(self, agent: HostAgent) -> None:
         self.agent = agent
         self.driver = agent.driver
+        self.migration = MigrationSteps(agent)
 
-    async def handle(self, method: str, payload: dict[str, Any]) -> None:
+    async def handle(self, method: str, payload: dict[str, Any]) -> dict[str, Any] | None:
         if method in POWER_ACTIONS:
             await self._power(method, payload)
-            return
+            return None
+        if method in MIGRATION_STEPS:
+            return await self.migration.handle(method, payload)
         handlers: dict[str, Callable[[dict[str, Any]], Awaitable[None]]] = {
             rpc.HostMethod.BUILD_AND_RUN: self.build_and_run,
             rpc.HostMethod.TERMINATE: self.terminate,
@@ -63,6 +71,7 @@ class Operations:
         if handler is None:
             raise ValueError(f"unknown compute method {method}")
         await handler(payload)
+        return None
 
     # -- conductor calls ---------------------------------------------------------------
 

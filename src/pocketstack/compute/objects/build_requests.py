@@ -33,6 +33,7 @@ __all__ = [
     "pending_build_uuids",
     "set_mapping_cell",
     "set_queued_for_delete",
+    "set_request_spec",
 ]
 
 
@@ -111,6 +112,13 @@ async def get_request_spec(conn: AsyncConnection, instance_uuid: str) -> dict[st
     row = (await conn.execute(sa.select(request_specs.c.spec).where(
         request_specs.c.instance_uuid == instance_uuid))).first()
     return dict(row.spec) if row is not None else None
+
+
+async def set_request_spec(conn: AsyncConnection, instance_uuid: str,
+                           spec: dict[str, Any]) -> None:
+    """Replace the instance's request spec (a move records its flavor and destination)."""
+    await conn.execute(sa.update(request_specs).where(
+        request_specs.c.instance_uuid == instance_uuid).values(spec=spec, updated_at=now()))
 
 
 async def get_mapping(conn: AsyncConnection, instance_uuid: str) -> InstanceMapping | None:

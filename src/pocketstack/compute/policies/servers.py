@@ -7,6 +7,7 @@ __all__ = ["RULES"]
 _READER = "rule:project_reader_or_admin"
 _MEMBER = "rule:project_member_or_admin"
 _ADMIN = "rule:context_is_admin"
+_MANAGER = "rule:project_manager_or_admin"
 
 RULES: dict[str, str] = {
     "os_compute_api:servers:index": _READER,
@@ -33,6 +34,13 @@ RULES: dict[str, str] = {
     "os_compute_api:os-lock-server:unlock": _MEMBER,
     "os_compute_api:os-lock-server:unlock:unlock_override": _ADMIN,
     "os_compute_api:os-deferred-delete:force": _MEMBER,
+    "os_compute_api:servers:resize": _MEMBER,
+    "os_compute_api:servers:confirm_resize": _MEMBER,
+    "os_compute_api:servers:revert_resize": _MEMBER,
+    "os_compute_api:os-migrate-server:migrate": _MANAGER,
+    "os_compute_api:os-migrate-server:migrate:host": _ADMIN,
+    # Moving a server to another cell: nobody by default; operators allow it (§4.4).
+    "compute:servers:resize:cross_cell": "!",
     "os_compute_api:os-extended-server-attributes": _ADMIN,
     "os_compute_api:server-metadata:index": _READER,
     "os_compute_api:server-metadata:show": _READER,

@@ -7,6 +7,8 @@ timestamps in them are ISO 8601 strings.
 API-level bus (super-conductor, scheduler)::
 
     conductor.schedule_and_build_instances  cast  {"instance_uuids": [...], "request_id"}
+    conductor.migrate_server / confirm_resize / revert_resize
+                                            cast  {"migration_uuid", "cell_uuid"}
     scheduler.select_destinations           call  {"instance_uuids": [...]}
         -> [[Selection, ...] per instance]  (chosen first, then alternates of the same cell)
 
@@ -28,6 +30,7 @@ __all__ = [
     "SCHEDULER",
     "ConductorMethod",
     "HostMethod",
+    "MigrateMethod",
     "Selection",
 ]
 
@@ -38,6 +41,11 @@ CELL_CONDUCTOR = "conductor"  # on a cell's bus: that cell's conductor
 COMPUTE = "compute"  # on a cell's bus, addressed to server=<host>
 
 SCHEDULE_AND_BUILD = "schedule_and_build_instances"
+# Casts to the super-conductor, {"migration_uuid", "cell_uuid"} (the cell the server is
+# mapped to): drive a resize/migration the API recorded, or its confirm or revert.
+MIGRATE_SERVER = "migrate_server"
+CONFIRM_RESIZE = "confirm_resize"
+REVERT_RESIZE = "revert_resize"
 SELECT_DESTINATIONS = "select_destinations"
 
 
@@ -67,6 +75,30 @@ class HostMethod:
     RESUME = "resume_instance"
     REBUILD = "rebuild_instance"  # + "image_ref": str
     SNAPSHOT = "snapshot_instance"  # + "image_id": str (queued image the host uploads into)
+
+
+class MigrateMethod:
+    """Calls (not casts) from the super-conductor to one host agent, one per step of a
+    resize or cold migration (§4.3, §4.5). Each is idempotent: after a restart the
+    conductor calls the step it had not finished again. Payloads carry ``instance`` (the
+    record as the step needs it), ``migration`` (its uuid, source and destination) and
+    ``cross_cell``."""
+
+    # dest: check the host can take it; cross-cell: a new (reserved) volume attachment per
+    # volume mapping -> {"attachments": {bdm uuid: attachment id}}
+    PREP_AT_DEST = "prep_resize"
+    # source: power off keeping the disks; with "image_id", upload the root disk into that
+    # image; with "dest_host", bind the ports there -> {"power_state"}
+    RESIZE_AT_SOURCE = "resize_instance"
+    # dest: bind the ports to it, complete the attachments, spawn with the new flavor
+    # (powered off when "power_on" is false) -> {"addresses"}
+    FINISH_AT_DEST = "finish_resize"
+    # source: destroy the old guest and its disks (confirm)
+    CONFIRM_AT_SOURCE = "confirm_resize"
+    # dest: destroy the new guest (revert, or undoing a failed move)
+    REVERT_AT_DEST = "revert_resize"
+    # source: the ports back on it, the old guest started again from its disks
+    FINISH_REVERT_AT_SOURCE = "finish_revert_resize"
 
 
 class ConductorMethod:

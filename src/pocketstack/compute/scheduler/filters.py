@@ -32,6 +32,7 @@ class FilterRequest:
     ignore_hosts: set[str] = dataclasses.field(default_factory=set)
     force_host: str | None = None
     force_node: str | None = None
+    preferred_cell: str | None = None  # a move's own cell (the cross-cell weigher)
 
 
 Filter = Callable[[HostState, FilterRequest], bool]

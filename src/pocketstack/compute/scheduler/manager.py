@@ -18,7 +18,11 @@ from pocketstack.compute.objects import scheduling
 from pocketstack.compute.objects.build_requests import get_request_spec
 from pocketstack.compute.objects.scheduling import HostState
 from pocketstack.compute.scheduler.filters import FilterRequest, run_filters
-from pocketstack.compute.scheduler.weighers import sort_hosts
+from pocketstack.compute.scheduler.weighers import (
+    DEFAULT_WEIGHERS,
+    cross_cell_weight,
+    sort_hosts,
+)
 from pocketstack.compute.service import Compute
 
 __all__ = ["NO_VALID_HOST", "NoValidHost", "resources_of", "select_destinations"]
@@ -50,6 +54,8 @@ async def _filter_request(svc: Compute, spec: dict[str, Any]) -> FilterRequest:
     destination = spec.get("requested_destination") or {}
     request.force_host = destination.get("host")
     request.force_node = destination.get("node")
+    if destination.get("allow_cross_cell_move") and destination.get("cell"):
+        request.preferred_cell = destination["cell"]
     group = spec.get("instance_group")
     if group:
         request.group_policy = group.get("policy")
@@ -84,7 +90,9 @@ async def _select_one(svc: Compute, spec: dict[str, Any], hosts: list[HostState]
     possible = [h for h in hosts if h.uuid in by_rp]
     for host in possible:
         host.free_ram_mb = _free_ram(summaries, host)
-    ordered = sort_hosts(run_filters(possible, request), request)
+    weighers = (*DEFAULT_WEIGHERS,
+                (cross_cell_weight, settings.cross_cell_move_weight_multiplier))
+    ordered = sort_hosts(run_filters(possible, request), request, weighers)
     for index, host in enumerate(ordered):
         claimed = await svc.clients.placement.claim(
             spec["instance_uuid"], by_rp[host.uuid], spec["project_id"], spec["user_id"])
@@ -102,13 +110,27 @@ def _selection(host: HostState, allocation_request: dict[str, Any]) -> rpc.Selec
                          availability_zone=host.availability_zone)
 
 
-async def select_destinations(svc: Compute,
-                              instance_uuids: list[str]) -> list[list[rpc.Selection]]:
+def _cells_for(svc: Compute, specs: list[dict[str, Any] | None]) -> list[Any]:
+    """The enabled cells that answer; a move that may not leave its cell: only that one."""
+    reachable = [cell for cell in svc.cells.enabled() if not cell.health.is_down]
+    for spec in specs:
+        destination = (spec or {}).get("requested_destination") or {}
+        if destination.get("cell") and not destination.get("allow_cross_cell_move"):
+            reachable = [cell for cell in reachable if cell.uuid == destination["cell"]]
+    return reachable
+
+
+async def select_destinations(svc: Compute, instance_uuids: list[str],
+                              spec: dict[str, Any] | None = None
+                              ) -> list[list[rpc.Selection]]:
     """The selections of each instance, in order; ``NoValidHost`` when one has none (the
-    claims already made for the others are released)."""
+    claims already made for the others are released). A move passes its own ``spec`` (the
+    new flavor, the hosts to avoid, its cell) for its one instance."""
     async with svc.reading() as api:
-        specs = [await get_request_spec(api, uuid) for uuid in instance_uuids]
-        reachable = [cell for cell in svc.cells.enabled() if not cell.health.is_down]
+        specs: list[dict[str, Any] | None] = (
+            [spec] if spec is not None else
+            [await get_request_spec(api, uuid) for uuid in instance_uuids])
+        reachable = _cells_for(svc, specs)
         hosts = await scheduling.host_states(
             api, reachable, down_after=svc.settings.compute.service_down_time,
             timeout=svc.settings.cells.timeout)
@@ -136,4 +158,5 @@ async def serve(svc: Compute, method: str, payload: dict[str, Any]) -> Any:
     """The scheduler's bus handler."""
     if method != rpc.SELECT_DESTINATIONS:
         raise ValueError(f"unknown scheduler method {method}")
-    return await select_destinations(svc, list(payload["instance_uuids"]))
+    return await select_destinations(svc, list(payload["instance_uuids"]),
+                                     payload.get("request_spec"))

@@ -9,7 +9,8 @@ from collections.abc import Callable, Sequence
 from pocketstack.compute.objects.scheduling import HostState
 from pocketstack.compute.scheduler.filters import FilterRequest
 
-__all__ = ["DEFAULT_WEIGHERS", "affinity_weight", "ram_weight", "sort_hosts"]
+__all__ = ["DEFAULT_WEIGHERS", "affinity_weight", "cross_cell_weight", "ram_weight",
+           "sort_hosts"]
 
 Weigher = Callable[[HostState, FilterRequest], float]
 
@@ -27,6 +28,14 @@ def affinity_weight(host: HostState, request: FilterRequest) -> float:
     if request.group_policy == "soft-anti-affinity":
         return -float(members)
     return 0.0
+
+
+def cross_cell_weight(host: HostState, request: FilterRequest) -> float:
+    """Nova's CrossCellWeigher: a move that may leave its cell prefers to stay (+1 in the
+    server's cell, -1 elsewhere); 0 when the request is no such move."""
+    if request.preferred_cell is None:
+        return 0.0
+    return 1.0 if host.cell_uuid == request.preferred_cell else -1.0
 
 
 DEFAULT_WEIGHERS: tuple[tuple[Weigher, float], ...] = ((ram_weight, 1.0),

@@ -101,6 +101,12 @@ ACTION_BODIES: dict[str, Any] = {
         "locked_reason": {"type": "string", "maxLength": 255}},
         "additionalProperties": False}),
     "empty": schema(_NULL_OR_EMPTY),
+    "resize": schema({"type": "object", "required": ["flavorRef"], "properties": {
+        "flavorRef": _SERVER["flavorRef"], "OS-DCF:diskConfig": _SERVER["OS-DCF:diskConfig"]},
+        "additionalProperties": False}),
+    "migrate": schema({"type": ["object", "null"], "properties": {
+        "host": {"type": ["string", "null"], "minLength": 1, "maxLength": 255}},
+        "additionalProperties": False}),
 }
 
 METADATA = schema({"type": "object", "required": ["metadata"], "properties": {

@@ -60,6 +60,23 @@ class VirtDriver(Protocol):
         """The instance's disk, as the image data to upload."""
         ...
 
+    async def migrate_disk_and_power_off(self, instance: dict[str, Any]) -> bytes:
+        """Resize/migration, source side: power the guest off and keep its disks aside
+        (for a revert); the root disk's data (a cross-cell move uploads it). Idempotent."""
+        ...
+
+    async def finish_migration(self, instance: dict[str, Any], power_on: bool) -> None:
+        """Destination side: start the guest with the instance's (new) flavor."""
+        ...
+
+    async def confirm_migration(self, instance_uuid: str) -> None:
+        """Source side, on confirm: drop the guest and disks kept aside. Idempotent."""
+        ...
+
+    async def finish_revert_migration(self, instance: dict[str, Any], power_on: bool) -> None:
+        """Source side, on revert: start the guest again from the disks kept aside."""
+        ...
+
     def adopt(self, instance: dict[str, Any], power_state: int) -> None:
         """Take back an instance the cell says this host runs (agent restart)."""
         ...

@@ -45,13 +45,17 @@ class FakeHypervisor:
         self.power_latency = power_latency
         self.fail_spawn = fail_spawn
         self.running: dict[str, FakeInstance] = {}
+        # Guests powered off by a resize or migration, disks kept for a revert (they still
+        # use the host's resources until the move is confirmed, as Nova's tracker counts).
+        self.kept: dict[str, FakeInstance] = {}
 
     def get_available_resource(self) -> dict[str, Any]:
-        used = [(i.vcpus, i.memory_mb, i.disk_gb) for i in self.running.values()]
+        used = [(i.vcpus, i.memory_mb, i.disk_gb)
+                for i in [*self.running.values(), *self.kept.values()]]
         return {"vcpus": self.vcpus, "memory_mb": self.memory_mb, "local_gb": self.disk_gb,
                 "vcpus_used": sum(u[0] for u in used),
                 "memory_mb_used": sum(u[1] for u in used),
-                "local_gb_used": sum(u[2] for u in used), "running_vms": len(used)}
+                "local_gb_used": sum(u[2] for u in used), "running_vms": len(self.running)}
 
     def instances(self) -> dict[str, int]:
         return {uuid: i.power_state for uuid, i in self.running.items()}
@@ -104,8 +108,42 @@ class FakeHypervisor:
     async def resume(self, instance_uuid: str) -> None:
         await self._power(instance_uuid, PowerState.RUNNING)
 
+    async def migrate_disk_and_power_off(self, instance: dict[str, Any]) -> bytes:
+        await self._wait(self.power_latency)
+        uuid = instance["uuid"]
+        guest = self.running.pop(uuid, None)
+        if guest is not None:
+            guest.power_state = PowerState.SHUTDOWN
+            self.kept[uuid] = guest
+        elif uuid not in self.kept:  # lost with a restart of this agent: disks are on disk
+            vcpus, memory, disk = _usage(instance.get("flavor") or {})
+            self.kept[uuid] = FakeInstance(uuid, vcpus, memory, disk, PowerState.SHUTDOWN)
+        return _disk_of(uuid)
+
+    async def finish_migration(self, instance: dict[str, Any], power_on: bool) -> None:
+        await self.spawn(instance)
+        if not power_on:
+            self.running[instance["uuid"]].power_state = PowerState.SHUTDOWN
+
+    async def confirm_migration(self, instance_uuid: str) -> None:
+        await self._wait(self.power_latency)
+        self.kept.pop(instance_uuid, None)
+
+    async def finish_revert_migration(self, instance: dict[str, Any], power_on: bool) -> None:
+        await self._wait(self.spawn_latency)
+        uuid = instance["uuid"]
+        vcpus, memory, disk = _usage(instance.get("flavor") or {})
+        self.kept.pop(uuid, None)
+        self.running[uuid] = FakeInstance(
+            uuid, vcpus, memory, disk, PowerState.RUNNING if power_on else PowerState.SHUTDOWN)
+
     async def snapshot(self, instance_uuid: str) -> bytes:
         await self._wait(self.power_latency)
         if instance_uuid not in self.running:
             raise LookupError(f"Instance {instance_uuid} is not running on {self.host}")
-        return b"QFI\xfb" + instance_uuid.encode() + b"\0" * 512
+        return _disk_of(instance_uuid)
+
+
+def _disk_of(instance_uuid: str) -> bytes:
+    """A fake root disk: a qcow2 magic, the instance uuid, padding."""
+    return b"QFI\xfb" + instance_uuid.encode() + b"\0" * 512
