@@ -11,6 +11,7 @@ from pocketstack.compute.policies import (
     instance_actions,
     keypairs,
     limits,
+    migrations,
     quotas,
     server_groups,
     servers,
@@ -24,7 +25,9 @@ BASE: dict[str, str] = {
     "admin_api": "role:admin",
     "project_member_api": "role:member and project_id:%(project_id)s",
     "project_reader_api": "role:reader and project_id:%(project_id)s",
+    "project_manager_api": "role:manager and project_id:%(project_id)s",
     "project_member_or_admin": "rule:project_member_api or rule:context_is_admin",
+    "project_manager_or_admin": "rule:project_manager_api or rule:context_is_admin",
     "project_reader_or_admin": "rule:project_reader_api or rule:context_is_admin",
 }
 
@@ -42,4 +45,5 @@ RULES: dict[str, str] = {
     **hypervisors.RULES,
     **cells.RULES,
     **quotas.RULES,
+    **migrations.RULES,
 }
