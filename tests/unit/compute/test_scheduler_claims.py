@@ -36,7 +36,8 @@ class FakePlacement:
 
 
 def _svc(placement: FakePlacement) -> Any:
-    compute = SimpleNamespace(max_placement_results=10, max_attempts=3)
+    compute = SimpleNamespace(max_placement_results=10, max_attempts=3,
+                              cross_cell_move_weight_multiplier=1000000.0)
     return SimpleNamespace(settings=SimpleNamespace(compute=compute),
                            clients=SimpleNamespace(placement=placement))
 

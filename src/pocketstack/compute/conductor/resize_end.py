@@ -139,8 +139,8 @@ async def _swap_back(move: Move) -> None:
         await records.copy_action(target, source, move.instance_uuid, move.request_id)
         await records.set_migration(source, move.uuid, {
             "status": "reverting", "request_id": move.request_id})
-        await objects.update_instance(source, move.instance_uuid,
-                                      {"hidden": False, "task_state": "resize_reverting"})
+        await objects.update_instance(source, move.instance_uuid, {  # REVERT_RESIZE
+            "hidden": False, "vm_state": "resized", "task_state": "resize_reverting"})
     async with move.gate.api(move.svc) as api:
         await build_requests.set_mapping_cell(api, move.instance_uuid,
                                               move.source.mapping.id)

@@ -125,7 +125,8 @@ async def bind_ports(network: NetworkClient, instance: dict[str, Any],
         else:
             fields: dict[str, Any] = {"network_id": wanted["network_id"],
                                       "device_id": instance["uuid"], "device_owner": owner,
-                                      "project_id": instance["project_id"]}
+                                      "project_id": instance["project_id"],
+                                      "binding:host_id": host}
             if wanted.get("fixed_ip"):
                 fields["fixed_ips"] = [{"ip_address": wanted["fixed_ip"]}]
             port = await network.create_port(**fields)
