@@ -231,3 +231,47 @@ async def test_resize_quota(tmp_path: Path) -> None:
         await nova.wait_for(server_id, "VERIFY_RESIZE")
         limits = (await nova.get("/limits")).json()["limits"]["absolute"]
         assert (limits["totalCoresUsed"], limits["totalRAMUsed"]) == (1, 2048)  # legacy
+
+
+async def test_delete_while_verifying_confirms_first(nova: ComputeClient) -> None:
+    server_id = (await nova.boot(name="short-lived"))["id"]
+    before = await nova.wait_for(server_id, "ACTIVE")
+    assert before is not None
+    source = before["OS-EXT-SRV-ATTR:host"]
+    cell = source.split("-")[0]
+    dest = f"{cell}-host2" if source.endswith("host1") else f"{cell}-host1"
+    driver = hosts_of(nova.service)[dest].driver
+    driver.spawn_latency = 1.0  # type: ignore[attr-defined]
+    assert (await act(nova, server_id, {"resize": {"flavorRef": "2"}})).status_code == 202
+    await nova.wait_for(server_id, "RESIZE")
+    busy = await nova.delete(f"/servers/{server_id}")
+    nova.error(busy, 409, f"Cannot 'delete' instance {server_id} while it is in task_state "
+                          "resize_")
+    driver.spawn_latency = 0.0  # type: ignore[attr-defined]
+    await nova.wait_for(server_id, "VERIFY_RESIZE")
+    (migration,) = await migration_rows(nova, server_id)
+
+    assert (await nova.delete(f"/servers/{server_id}")).status_code == 204
+    await nova.wait_for(server_id, None)
+    assert await allocations(nova, migration["uuid"]) == {}
+    assert await allocations(nova, server_id) == {}
+    assert server_id not in hosts_of(nova.service)[source].driver.kept  # type: ignore[attr-defined]
+    assert [m["status"] for m in await migration_rows(nova, server_id)] == ["confirmed"]
+
+
+async def test_resize_confirm_window(tmp_path: Path) -> None:
+    async with nova_on(compute_settings(tmp_path, resize_confirm_window=1)) as nova:
+        server_id = (await nova.boot(name="impatient"))["id"]
+        await nova.wait_for(server_id, "ACTIVE")
+        assert (await act(nova, server_id, {"resize": {"flavorRef": "2"}})).status_code == 202
+        await nova.wait_for(server_id, "VERIFY_RESIZE")
+        for _ in range(300):  # confirmed by the cloud within about a second
+            if (await nova.show(server_id))["status"] == "ACTIVE":
+                break
+            await asyncio.sleep(0.02)
+        assert (await nova.show(server_id))["flavor"]["original_name"] == "m1.small"
+        assert [m["status"] for m in await migration_rows(nova, server_id)] == ["confirmed"]
+        listed = (await nova.get(f"/servers/{server_id}/os-instance-actions")).json()
+        confirm = listed["instanceActions"][0]
+        assert (confirm["action"], confirm["user_id"]) == ("confirmResize",
+                                                           "resize-confirm-window")

@@ -7,6 +7,7 @@ go and the server stays ACTIVE where it was."""
 
 from __future__ import annotations
 
+import asyncio
 from pathlib import Path
 from typing import Any
 
@@ -172,3 +173,44 @@ async def test_without_the_policy_a_move_stays_in_its_cell(tmp_path: Path) -> No
                                                          "DISK_GB": 1}}
         assert await events(nova, server_id, "migrate") == [
             ("conductor_migrate_server", "Error")]
+
+
+async def _attachments(nova: ComputeClient, volume_id: str) -> list[str]:
+    volume = await nova.service.clients.volume.get_volume(volume_id)
+    assert volume is not None
+    return [str(a["attachment_id"]) for a in volume.get("attachments") or []]
+
+
+async def test_volume_backed_server_moves_its_attachments(tmp_path: Path) -> None:
+    settings = compute_settings(tmp_path, hosts_per_cell=1, policy=CROSS_CELL)
+    async with nova_on(settings) as nova:
+        volumes = nova.service.clients.volume
+        volume_id = str((await volumes.create_volume(1, name="root"))["id"])
+        for _ in range(250):
+            found = await volumes.get_volume(volume_id)
+            if found is not None and found["status"] == "available":
+                break
+            await asyncio.sleep(0.02)
+        server_id = (await nova.boot(name="bfv", block_device_mapping_v2=[{
+            "uuid": volume_id, "source_type": "volume", "destination_type": "volume",
+            "boot_index": 0}]))["id"]
+        await nova.wait_for(server_id, "ACTIVE")
+        (first,) = await _attachments(nova, volume_id)
+
+        assert (await act(nova, server_id, {"migrate": None})).status_code == 202
+        await nova.wait_for(server_id, "VERIFY_RESIZE")
+        both = await _attachments(nova, volume_id)  # the source's, kept for a revert
+        assert first in both and len(both) == 2
+        assert await images_named(nova, "bfv-resize-temp") == []  # no disk to carry
+        assert (await act(nova, server_id, {"revertResize": None})).status_code == 202
+        await nova.wait_for(server_id, "ACTIVE")
+        assert await _attachments(nova, volume_id) == [first]
+
+        assert (await act(nova, server_id, {"migrate": None})).status_code == 202
+        await nova.wait_for(server_id, "VERIFY_RESIZE")
+        (kept,) = [a for a in await _attachments(nova, volume_id) if a != first]
+        assert (await act(nova, server_id, {"confirmResize": None})).status_code == 204
+        await nova.wait_for(server_id, "ACTIVE")
+        assert await _attachments(nova, volume_id) == [kept]
+        found = await volumes.get_volume(volume_id)
+        assert found is not None and found["status"] == "in-use"

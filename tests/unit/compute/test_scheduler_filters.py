@@ -12,7 +12,11 @@ from pocketstack.compute.scheduler.filters import (
     run_filters,
 )
 from pocketstack.compute.scheduler.manager import resources_of
-from pocketstack.compute.scheduler.weighers import sort_hosts
+from pocketstack.compute.scheduler.weighers import (
+    DEFAULT_WEIGHERS,
+    cross_cell_weight,
+    sort_hosts,
+)
 
 
 def host(name: str, *, az: str = "nova", ram: int = 1000, disabled: bool = False,
@@ -67,3 +71,16 @@ def test_resources_of_counts_swap_in_whole_gigabytes_and_no_disk_from_volume() -
     flavor = {"vcpus": 2, "memory_mb": 2048, "root_gb": 20, "ephemeral_gb": 5, "swap": 1500}
     assert resources_of({"flavor": flavor}) == {"VCPU": 2, "MEMORY_MB": 2048, "DISK_GB": 27}
     assert resources_of({"flavor": flavor, "is_bfv": True})["DISK_GB"] == 0
+
+
+def test_cross_cell_weigher_keeps_a_move_in_its_cell_unless_told_otherwise() -> None:
+    def in_cell(name: str, cell: str, ram: int) -> HostState:
+        return HostState(name, name, cell, f"rp-{name}", False, True, "nova", ram)
+
+    hosts = [in_cell("far", "c2", 900), in_cell("near", "c1", 100)]
+    move = FilterRequest(preferred_cell="c1")
+    stay = (*DEFAULT_WEIGHERS, (cross_cell_weight, 1000000.0))
+    assert [h.host for h in sort_hosts(hosts, move, stay)] == ["near", "far"]
+    drain = (*DEFAULT_WEIGHERS, (cross_cell_weight, -1000000.0))
+    assert [h.host for h in sort_hosts(hosts, move, drain)] == ["far", "near"]
+    assert [h.host for h in sort_hosts(hosts, FilterRequest(), stay)] == ["far", "near"]

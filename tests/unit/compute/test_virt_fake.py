@@ -52,3 +52,23 @@ async def test_snapshot_returns_the_disk_of_a_running_instance() -> None:
     driver = hypervisor()
     await driver.spawn({"uuid": "i1", "flavor": FLAVOR})
     assert len(await driver.snapshot("i1")) > 512
+
+
+async def test_a_migrated_guest_is_kept_aside_until_confirmed_or_reverted() -> None:
+    driver = FakeHypervisor("h", vcpus=8, memory_mb=4096, disk_gb=100)
+    small = {"uuid": "u1", "flavor": {"vcpus": 1, "memory_mb": 512, "root_gb": 1}}
+    await driver.spawn(small)
+    disk = await driver.migrate_disk_and_power_off(small)
+    assert disk.startswith(b"QFI") and driver.instances() == {}
+    assert driver.get_available_resource()["vcpus_used"] == 1  # still held by the disks
+    assert await driver.migrate_disk_and_power_off(small) == disk  # idempotent
+    big = {**small, "flavor": {"vcpus": 2, "memory_mb": 1024, "root_gb": 1}}
+    await driver.finish_migration(big, power_on=False)  # same host: beside the old one
+    assert driver.instances() == {"u1": PowerState.SHUTDOWN}
+    assert driver.get_available_resource()["vcpus_used"] == 3
+    await driver.destroy("u1")
+    await driver.finish_revert_migration(small, power_on=True)
+    assert driver.instances() == {"u1": PowerState.RUNNING} and not driver.kept
+    await driver.migrate_disk_and_power_off(small)
+    await driver.confirm_migration("u1")
+    assert driver.get_available_resource()["vcpus_used"] == 0

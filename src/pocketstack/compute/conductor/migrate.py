@@ -196,6 +196,9 @@ async def _copy_to_target(move: Move) -> None:
     assert move.dest is not None
     async with move.source.reading() as source, move.gate.cell(move.dest) as target:
         await records.copy_instance(source, target, move.instance_uuid)
+        for bdm in await host_reports.list_bdms(target, move.instance_uuid):
+            if bdm.get("attachment_id"):  # the source's: the target gets its own
+                await host_reports.update_bdm(target, bdm["uuid"], {"attachment_id": None})
 
 
 def _attachments(instance: dict[str, Any]) -> dict[str, str]:
@@ -254,8 +257,14 @@ async def finish_swap(move: Move) -> None:
     then the source copy is hidden. Idempotent (a restart may cut it anywhere)."""
     assert move.dest is not None
     async with move.gate.cell(move.dest) as conn:
+        # Not over a confirm or revert the API started since (a resumed swap runs while
+        # the API already serves).
         await records.set_migration(conn, move.uuid, {"status": "finished",
-                                                      "step": "finished"})
+                                                      "step": "finished"},
+                                    expected_status=records.MOVING)
+        current = await records.find_migration(conn, move.uuid)
+        if current is None or current["status"] != "finished":
+            return  # confirmed or reverted since: nothing of the swap is left to do
         await _set_hidden(conn, move.instance_uuid, False)
     async with move.gate.api(move.svc) as api:
         await build_requests.set_mapping_cell(api, move.instance_uuid, move.dest.mapping.id)

@@ -46,6 +46,7 @@ __all__ = [
 # Statuses a migration rests in; every other one is work under way.
 SETTLED = ("finished", "confirmed", "reverted", "error")
 IN_PROGRESS = ("pre-migrating", "migrating", "post-migrating", "confirming", "reverting")
+MOVING = ("pre-migrating", "migrating", "post-migrating")  # before the move finished
 
 
 class MigrationNotFound(LookupError):
@@ -87,13 +88,15 @@ async def find_migration(conn: AsyncConnection, migration_uuid: str) -> dict[str
 
 async def set_migration(conn: AsyncConnection, migration_uuid: str,
                         values: Mapping[str, Any], *,
-                        expected_status: str | None = None) -> bool:
-    """Apply ``values`` (only from ``expected_status`` when given); False when no record
-    (in that status) was there."""
+                        expected_status: str | Iterable[str] | None = None) -> bool:
+    """Apply ``values`` (only from ``expected_status``, one or several, when given); False
+    when no record (in such a status) was there."""
     query = sa.update(migrations).where(migrations.c.uuid == migration_uuid,
                                         migrations.c.deleted == 0)
     if expected_status is not None:
-        query = query.where(migrations.c.status == expected_status)
+        wanted = [expected_status] if isinstance(expected_status, str) else list(
+            expected_status)
+        query = query.where(migrations.c.status.in_(wanted))
     result = await conn.execute(query.values(**values, updated_at=now()))
     return bool(result.rowcount)
 
