@@ -52,6 +52,12 @@ async def events(nova: ComputeClient, server_id: str, action: str) -> list[tuple
     return [(e["event"], e["result"]) for e in shown.json()["instanceAction"]["events"]]
 
 
+def other_host(host: str) -> str:
+    """The other host of the same cell (two per cell)."""
+    cell = host.split("-")[0]
+    return f"{cell}-host2" if host.endswith("host1") else f"{cell}-host1"
+
+
 def rp_of(nova: ComputeClient, host: str) -> str:
     return hosts_of(nova.service)[host].uuid
 
@@ -169,8 +175,7 @@ async def test_spawn_failure_on_destination_rolls_back(nova: ComputeClient) -> N
     before = await nova.wait_for(server_id, "ACTIVE")
     assert before is not None
     source = before["OS-EXT-SRV-ATTR:host"]
-    cell = source.split("-")[0]
-    dest = f"{cell}-host2" if source.endswith("host1") else f"{cell}-host1"
+    cell, dest = source.split("-")[0], other_host(source)
     hosts_of(nova.service)[dest].driver.fail_spawn = True  # type: ignore[attr-defined]
 
     assert (await act(nova, server_id, {"resize": {"flavorRef": "2"}})).status_code == 202
@@ -238,8 +243,7 @@ async def test_delete_while_verifying_confirms_first(nova: ComputeClient) -> Non
     before = await nova.wait_for(server_id, "ACTIVE")
     assert before is not None
     source = before["OS-EXT-SRV-ATTR:host"]
-    cell = source.split("-")[0]
-    dest = f"{cell}-host2" if source.endswith("host1") else f"{cell}-host1"
+    dest = other_host(source)
     driver = hosts_of(nova.service)[dest].driver
     driver.spawn_latency = 1.0  # type: ignore[attr-defined]
     assert (await act(nova, server_id, {"resize": {"flavorRef": "2"}})).status_code == 202

@@ -140,8 +140,8 @@ async def _same_cell(move: Move) -> None:
         answer = await move.call_host(move.source, dest, M.FINISH_AT_DEST,
                                       {"instance": moved, "power_on": _power_on(instance)},
                                       event=finish)
-        await move.update_instance(await _landed(move, instance, answer))
-        await move.record({"status": "finished"}, step="finished")
+        await move.settle(await _landed(move, instance, answer), {"status": "finished"},
+                          step="finished")
 
 
 async def _landed(move: Move, instance: dict[str, Any],
@@ -309,12 +309,11 @@ async def roll_back(move: Move, reason: str, *, fault_host: str | None = None) -
     sysmeta = {k: v for k, v in (instance.get("system_metadata") or {}).items()
                if k != "old_vm_state"}
     old_state = "stopped" if not _power_on(instance) else "active"
-    await move.update_instance({
+    await move.settle({
         "vm_state": old_state, "task_state": None, "flavor": instance["old_flavor"]
         or instance["flavor"], "old_flavor": None, "new_flavor": None,
-        "system_metadata": sysmeta, "power_state": 1 if old_state == "active" else 4})
-    await move.fault(reason, host=fault_host)
-    await move.record({"status": "error"}, step="error", cells=[move.source])
+        "system_metadata": sysmeta, "power_state": 1 if old_state == "active" else 4},
+        {"status": "error"}, step="error", fault=reason, fault_host=fault_host)
 
 
 async def _quietly(step: Any) -> None:

@@ -122,6 +122,21 @@ class Move:
         async with self.gate.cell(cell or self.source) as conn:
             await objects.update_instance(conn, self.instance_uuid, values)
 
+    async def settle(self, instance: dict[str, Any], migration: dict[str, Any], *, step: str,
+                     cell: CellHandle | None = None, fault: str | None = None,
+                     fault_host: str | None = None) -> None:
+        """The instance's new state, its fault if any, and the migration's status and step,
+        in one transaction of ``cell``: whoever sees the server's new status sees the
+        migration's too (a confirm right after VERIFY_RESIZE finds it ``finished``)."""
+        async with self.gate.cell(cell or self.source) as conn:
+            await objects.update_instance(conn, self.instance_uuid, instance)
+            if fault is not None:
+                await objects.add_fault(conn, self.instance_uuid, code=500, message=fault,
+                                        details=fault, host=fault_host)
+            await records.set_migration(conn, self.uuid, {**migration, "step": step})
+        self.migration.update({**migration, "step": step})
+        crash_hook(self.svc, step)
+
     async def event(self, name: str, host: str | None, result: str | None = None,
                     details: str | None = None, *, request_id: str | None = None) -> None:
         """Start or finish an event of the move's action in every cell holding a copy."""
@@ -131,12 +146,6 @@ class Move:
                     conn, instance_uuid=self.instance_uuid,
                     request_id=request_id or self.request_id, event=name, host=host,
                     result=result, details=details)
-
-    async def fault(self, reason: str, cell: CellHandle | None = None,
-                    host: str | None = None) -> None:
-        async with self.gate.cell(cell or self.source) as conn:
-            await objects.add_fault(conn, self.instance_uuid, code=500, message=reason,
-                                    details=reason, host=host)
 
     # -- hosts --------------------------------------------------------------------------
 

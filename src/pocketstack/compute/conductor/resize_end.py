@@ -81,9 +81,8 @@ async def _confirm(move: Move, current: CellHandle) -> None:
         async with move.gate.cell(move.source) as conn:
             await records.hard_delete_instance(conn, move.instance_uuid)
     state = "stopped" if int(instance.get("power_state") or 0) == 4 else "active"
-    await move.update_instance({**_settled(instance, instance["flavor"]), "vm_state": state},
-                               current)
-    await move.record({"status": "confirmed"}, step="confirmed", cells=[current])
+    await move.settle({**_settled(instance, instance["flavor"]), "vm_state": state},
+                      {"status": "confirmed"}, step="confirmed", cell=current)
     if cross:
         async with move.gate.cell(current) as conn:
             await _finish_event(conn, move, conductor_event)
@@ -162,11 +161,11 @@ async def _finish_revert(move: Move, cross: bool) -> None:
     await move.svc.clients.placement.move_allocations(move.uuid, move.instance_uuid)
     async with move.svc.reading() as api:
         zones = await scheduling.host_azs(api)
-    await move.update_instance({
+    await move.settle({
         **_settled(instance, old_flavor), "host": source_host,
         "node": move.migration["source_node"], "launched_on": source_host,
         "vm_state": "active" if power_on else "stopped",
         "power_state": int(answer.get("power_state") or 0),
         "availability_zone": instance.get("pinned_availability_zone")
-        or zones.get(source_host, scheduling.DEFAULT_AZ)})
-    await move.record({"status": "reverted"}, step="reverted", cells=[move.source])
+        or zones.get(source_host, scheduling.DEFAULT_AZ)},
+        {"status": "reverted"}, step="reverted")
