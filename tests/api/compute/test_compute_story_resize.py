@@ -44,12 +44,14 @@ async def migration_rows(nova: ComputeClient, server_id: str) -> list[dict[str, 
 
 
 async def events(nova: ComputeClient, server_id: str, action: str) -> list[tuple[str, str]]:
+    """The events of the server's latest ``action``, oldest first."""
     listed = await nova.get(f"/servers/{server_id}/os-instance-actions")
     assert listed.status_code == 200, listed.text
     request_id = next(a["request_id"] for a in listed.json()["instanceActions"]
                       if a["action"] == action)
     shown = await nova.get(f"/servers/{server_id}/os-instance-actions/{request_id}")
-    return [(e["event"], e["result"]) for e in shown.json()["instanceAction"]["events"]]
+    listed = [(e["event"], e["result"]) for e in shown.json()["instanceAction"]["events"]]
+    return listed[::-1]  # Nova lists them newest first: here in the order they ran
 
 
 def other_host(host: str) -> str:

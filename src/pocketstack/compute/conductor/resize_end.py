@@ -81,11 +81,11 @@ async def _confirm(move: Move, current: CellHandle) -> None:
         async with move.gate.cell(move.source) as conn:
             await records.hard_delete_instance(conn, move.instance_uuid)
     state = "stopped" if int(instance.get("power_state") or 0) == 4 else "active"
-    await move.settle({**_settled(instance, instance["flavor"]), "vm_state": state},
-                      {"status": "confirmed"}, step="confirmed", cell=current)
-    if cross:
+    if cross:  # finished before the server shows ACTIVE
         async with move.gate.cell(current) as conn:
             await _finish_event(conn, move, conductor_event)
+    await move.settle({**_settled(instance, instance["flavor"]), "vm_state": state},
+                      {"status": "confirmed"}, step="confirmed", cell=current)
 
 
 async def _finish_event(conn: AsyncConnection, move: Move, event: str) -> None:
@@ -124,10 +124,7 @@ async def _revert(move: Move) -> None:
                 await records.hard_delete_instance(conn, move.instance_uuid)
         await move.record({}, step="reverted_at_dest", cells=[move.source])
     if move.step == "reverted_at_dest":
-        await _finish_revert(move, cross)
-        if cross:
-            async with move.gate.cell(move.source) as conn:
-                await _finish_event(conn, move, conductor_event)
+        await _finish_revert(move, conductor_event if cross else None)
 
 
 async def _swap_back(move: Move) -> None:
@@ -148,7 +145,7 @@ async def _swap_back(move: Move) -> None:
     await move.record({}, step="swapped_back")
 
 
-async def _finish_revert(move: Move, cross: bool) -> None:
+async def _finish_revert(move: Move, conductor_event: str | None) -> None:
     instance = await move.instance()
     old_flavor = instance["old_flavor"] or instance["flavor"]
     source_host = str(move.migration["source_compute"])
@@ -156,11 +153,14 @@ async def _finish_revert(move: Move, cross: bool) -> None:
     answer = await move.call_host(
         move.source, source_host, M.FINISH_REVERT_AT_SOURCE,
         {"instance": {**instance, "flavor": old_flavor}, "power_on": power_on},
-        event="compute_finish_revert_snapshot_based_resize_at_source" if cross
+        event="compute_finish_revert_snapshot_based_resize_at_source" if conductor_event
         else "compute_finish_revert_resize")
     await move.svc.clients.placement.move_allocations(move.uuid, move.instance_uuid)
     async with move.svc.reading() as api:
         zones = await scheduling.host_azs(api)
+    if conductor_event:  # finished before the server shows ACTIVE
+        async with move.gate.cell(move.source) as conn:
+            await _finish_event(conn, move, conductor_event)
     await move.settle({
         **_settled(instance, old_flavor), "host": source_host,
         "node": move.migration["source_node"], "launched_on": source_host,

@@ -86,7 +86,7 @@ async def list_actions(conn: AsyncConnection, instance_uuid: str) -> list[dict[s
 
 async def get_action(conn: AsyncConnection, instance_uuid: str,
                      request_id: str) -> tuple[dict[str, Any], list[dict[str, Any]]] | None:
-    """An action and its events (oldest first), or None."""
+    """An action and its events (newest first, as Nova lists them), or None."""
     row = (await conn.execute(sa.select(instance_actions).where(
         instance_actions.c.instance_uuid == instance_uuid,
         instance_actions.c.request_id == request_id))).mappings().first()
@@ -94,5 +94,6 @@ async def get_action(conn: AsyncConnection, instance_uuid: str,
         return None
     events = await conn.execute(
         sa.select(instance_actions_events).where(instance_actions_events.c.action_id == row["id"])
-        .order_by(instance_actions_events.c.id))
+        .order_by(instance_actions_events.c.created_at.desc(),
+                  instance_actions_events.c.id.desc()))
     return dict(row), [dict(e) for e in events.mappings()]
