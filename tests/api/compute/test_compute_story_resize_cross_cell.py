@@ -23,6 +23,7 @@ from tests.api.compute.test_compute_story_resize import (
 
 from pocketstack.compute.db.api_models import instance_mappings
 from pocketstack.compute.db.cell_models import instances
+from pocketstack.compute.launch import hosts_of
 
 CROSS_CELL = {"compute:servers:resize:cross_cell": "rule:project_member_or_admin"}
 
@@ -214,3 +215,35 @@ async def test_volume_backed_server_moves_its_attachments(tmp_path: Path) -> Non
         assert await _attachments(nova, volume_id) == [kept]
         found = await volumes.get_volume(volume_id)
         assert found is not None and found["status"] == "in-use"
+
+
+async def test_spawn_failure_in_the_target_cell_rolls_everything_back(tmp_path: Path) -> None:
+    settings = compute_settings(tmp_path, hosts_per_cell=1, policy=CROSS_CELL)
+    async with nova_on(settings) as nova:
+        server_id = (await nova.boot(name="unlucky"))["id"]
+        before = await nova.wait_for(server_id, "ACTIVE")
+        assert before is not None
+        source = before["OS-EXT-SRV-ATTR:host"]
+        source_cell = source.split("-")[0]
+        dest = "cell2-host1" if source_cell == "cell1" else "cell1-host1"
+        hosts_of(nova.service)[dest].driver.fail_spawn = True  # type: ignore[attr-defined]
+
+        assert (await act(nova, server_id, {"resize": {"flavorRef": "2"}})).status_code == 202
+        for _ in range(500):
+            rows = await migration_rows(nova, server_id)
+            if rows and all(m["status"] == "error" for m in rows):
+                break
+            await asyncio.sleep(0.02)
+        assert [m["status"] for m in rows] == ["error"]  # the target's copy is gone
+        back = await nova.wait_for(server_id, "ACTIVE")
+        assert back is not None and back["OS-EXT-SRV-ATTR:host"] == source
+        assert back["flavor"]["original_name"] == "m1.tiny"
+        assert await copies(nova, server_id) == {source_cell: False}
+        assert await mapped_cell(nova, server_id) == source_cell
+        assert await images_named(nova, "unlucky-resize-temp") == []
+        assert await allocations(nova, rows[0]["uuid"]) == {}
+        assert await allocations(nova, server_id) == {
+            rp_of(nova, source): {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}}
+        assert server_id in hosts_of(nova.service)[source].driver.instances()
+        assert (await events(nova, server_id, "resize"))[-1] == (
+            "compute_finish_snapshot_based_resize_at_dest", "Error")
