@@ -20,6 +20,8 @@ import httpx
 import pytest
 from tests.cloud_process import CloudProcess
 
+pytestmark = pytest.mark.process  # a cloud of its own, as a process
+
 BOOTS = 50
 SETTLE_S = 60.0
 FLAVOR = {"VCPU": 1, "MEMORY_MB": 128, "DISK_GB": 1}  # m1.nano (flavor 42)

@@ -16,6 +16,8 @@ import httpx
 import pytest
 from tests.cloud_process import CloudProcess
 
+pytestmark = pytest.mark.process  # a cloud of its own, as a process
+
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[CloudProcess]:

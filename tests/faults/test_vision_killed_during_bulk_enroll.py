@@ -20,6 +20,8 @@ import pytest
 from tests.cloud_process import CloudProcess
 from tests.vision_data import identities
 
+pytestmark = pytest.mark.process  # a cloud of its own, as a process
+
 
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[CloudProcess]:
