@@ -281,3 +281,38 @@ async def test_resize_confirm_window(tmp_path: Path) -> None:
         confirm = listed["instanceActions"][0]
         assert (confirm["action"], confirm["user_id"]) == ("confirmResize",
                                                            "resize-confirm-window")
+
+
+async def test_resize_on_the_same_host_when_allowed(tmp_path: Path) -> None:
+    settings = compute_settings(tmp_path, hosts_per_cell=1, allow_resize_to_same_host=True,
+                                quota={"instances": -1, "cores": -1, "ram": -1,
+                                       "count_usage_from_placement": True})
+    async with nova_on(settings) as nova:
+        server_id = (await nova.boot(name="in-place"))["id"]
+        before = await nova.wait_for(server_id, "ACTIVE")
+        assert before is not None
+        host = before["OS-EXT-SRV-ATTR:host"]
+        assert (await act(nova, server_id, {"resize": {"flavorRef": "2"}})).status_code == 202
+        resized = await nova.wait_for(server_id, "VERIFY_RESIZE")
+        assert resized is not None and resized["OS-EXT-SRV-ATTR:host"] == host
+        (migration,) = await migration_rows(nova, server_id)
+        # Both flavors on the one host: the old one for the migration, the new for the server.
+        assert await allocations(nova, migration["uuid"]) == {
+            rp_of(nova, host): {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}}
+        assert await allocations(nova, server_id) == {
+            rp_of(nova, host): {"VCPU": 1, "MEMORY_MB": 2048, "DISK_GB": 20}}
+        limits = (await nova.get("/limits")).json()["limits"]["absolute"]
+        assert (limits["totalCoresUsed"], limits["totalRAMUsed"]) == (2, 2560)
+        driver = hosts_of(nova.service)[host].driver
+        assert server_id in driver.kept and server_id in driver.instances()  # type: ignore[attr-defined]
+        assert (await act(nova, server_id, {"revertResize": None})).status_code == 202
+        back = await nova.wait_for(server_id, "ACTIVE")
+        assert back is not None and back["flavor"]["original_name"] == "m1.tiny"
+        assert driver.instances() == {server_id: 1}
+        assert not driver.kept  # type: ignore[attr-defined]
+        assert await allocations(nova, server_id) == {
+            rp_of(nova, host): {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}}
+        # A cold migration never stays on its host: with one host per cell, nowhere to go.
+        assert (await act(nova, server_id, {"migrate": None})).status_code == 202
+        rows = await _settled(nova, server_id)
+        assert [m["status"] for m in rows] == ["reverted", "error"]
