@@ -203,10 +203,12 @@ async def test_spawn_failure_on_destination_rolls_back(nova: ComputeClient) -> N
 async def _settled(nova: ComputeClient, server_id: str) -> list[dict[str, Any]]:
     for _ in range(500):
         found = await migration_rows(nova, server_id)
-        if found and all(m["status"] in ("finished", "error") for m in found):
+        if found and all(m["status"] in ("finished", "error", "confirmed", "reverted")
+                         for m in found):
             return found
         await asyncio.sleep(0.02)
-    raise AssertionError(f"migration of {server_id} never settled")
+    states = [(m["status"], m["step"]) for m in found]
+    raise AssertionError(f"migration of {server_id} never settled: {states}")
 
 
 async def test_refusals(nova: ComputeClient) -> None:
