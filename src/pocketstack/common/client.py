@@ -76,7 +76,7 @@ class ServiceClient:
         *,
         json: Any = None,
         headers: Mapping[str, str] | None = None,
-        params: Mapping[str, str] | None = None,
+        params: Mapping[str, str] | httpx.QueryParams | None = None,
         expect: tuple[int, ...] = (200,),
         authenticated: bool = True,
     ) -> httpx.Response:

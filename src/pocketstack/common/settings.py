@@ -8,6 +8,7 @@ Environment overrides use ``POCKETSTACK_<SECTION>__<KEY>`` (for example
 from __future__ import annotations
 
 import dataclasses
+import json
 import os
 import tomllib
 from collections.abc import Mapping
@@ -97,6 +98,47 @@ class ComputeSettings:
     # Failure injection for rehearsals and tests: the process kills itself (SIGKILL) when a
     # migration reaches this step (see compute/conductor/migrate_steps.py), once per start.
     crash_at_migration_step: str = ""
+    # GPU hosts: the last ``gpu_hosts_per_cell`` fake hypervisors of each cell also hold
+    # ``gpus_per_host`` fake GPUs of ``gpu_model`` (at PCI addresses 0000:81:00.0, 82, ...),
+    # handed out whole or as vGPUs as [pci] and [devices] say.
+    gpu_hosts_per_cell: int = 1
+    gpus_per_host: int = 2
+    gpu_model: str = "A100"
+
+
+_A100_ALIAS = ('{"name": "a100", "vendor_id": "10de", "product_id": "20b0", '
+               '"device_type": "type-PCI"}')
+
+
+@dataclasses.dataclass(frozen=True)
+class PciSettings:
+    """[pci], as Nova's: JSON objects. ``device_spec``: the devices hosts may hand to a
+    server whole (vendor_id, product_id, address, resource_class, traits); ``alias``: the
+    names flavors ask for them by (``pci_passthrough:alias``)."""
+
+    alias: tuple[str, ...] = (_A100_ALIAS,)
+    device_spec: tuple[str, ...] = ('{"vendor_id": "10de", "product_id": "20b0", '
+                                    '"address": "0000:81:00.0"}',)
+
+
+@dataclasses.dataclass(frozen=True)
+class MdevTypeSettings:
+    """[mdev_<type>]: the GPUs (PCI addresses) that serve a vGPU type, its resource
+    class, and how many vGPUs of it a GPU holds (0: what the hardware says)."""
+
+    device_addresses: tuple[str, ...] = ()
+    mdev_class: str = "VGPU"
+    max_instances: int = 0
+
+
+@dataclasses.dataclass(frozen=True)
+class DevicesSettings:
+    """[devices]: the vGPU types hosts enable; each type's [mdev_<type>] section says on
+    which GPUs."""
+
+    enabled_mdev_types: tuple[str, ...] = ("nvidia-a100-10c",)
+    mdev: Mapping[str, MdevTypeSettings] = dataclasses.field(default_factory=lambda: {
+        "nvidia-a100-10c": MdevTypeSettings(device_addresses=("0000:82:00.0",))})
 
 
 @dataclasses.dataclass(frozen=True)
@@ -185,6 +227,8 @@ class Settings:
     cells: CellsSettings = dataclasses.field(default_factory=CellsSettings)
     quota: QuotaSettings = dataclasses.field(default_factory=QuotaSettings)
     vision: VisionSettings = dataclasses.field(default_factory=VisionSettings)
+    pci: PciSettings = dataclasses.field(default_factory=PciSettings)
+    devices: DevicesSettings = dataclasses.field(default_factory=DevicesSettings)
     # [policy]: operator overrides of policy rules, rule name -> check string (as an
     # oslo.policy policy.yaml), e.g. "compute:servers:resize:cross_cell" = "role:admin".
     policy: Mapping[str, str] = dataclasses.field(default_factory=dict)
@@ -232,6 +276,10 @@ _T = TypeVar("_T")
 
 
 def _coerce(value: str, like: object) -> object:
+    if isinstance(like, tuple):  # a JSON list in the environment
+        found = json.loads(value)
+        return tuple(str(v) if not isinstance(v, (dict, list)) else json.dumps(v)
+                     for v in (found if isinstance(found, list) else [found]))
     if isinstance(like, bool):
         return value.strip().lower() in {"1", "true", "yes", "on"}
     if isinstance(like, int):
@@ -241,13 +289,30 @@ def _coerce(value: str, like: object) -> object:
     return value
 
 
+def _tuple(value: Any) -> Any:
+    """TOML lists as tuples (settings are frozen); JSON objects given as tables, as text."""
+    if isinstance(value, list):
+        return tuple(json.dumps(v) if isinstance(v, dict) else v for v in value)
+    return value
+
+
+def _devices_section(raw: dict[str, Any], env: Mapping[str, str]) -> DevicesSettings:
+    """[devices] and the [mdev_<type>] sections of the types it enables."""
+    options = dict(raw.get("devices", {}))
+    types = {name[len("mdev_"):]: _build_section(MdevTypeSettings, section, env, name)
+             for name, section in raw.items() if name.startswith("mdev_")}
+    if "enabled_mdev_types" in options or types:
+        options["mdev"] = types
+    return _build_section(DevicesSettings, options, env, "devices")
+
+
 def _build_section(cls: type[_T], raw: Mapping[str, Any], env: Mapping[str, str], name: str) -> _T:
     known = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
     unknown = set(raw) - set(known)
     if unknown:
         raise ValueError(f"unknown option(s) in [{name}]: {', '.join(sorted(unknown))}")
     defaults = cls()
-    values: dict[str, Any] = dict(raw)
+    values: dict[str, Any] = {k: _tuple(v) for k, v in raw.items()}
     for field_name in known:
         key = f"{ENV_PREFIX}{name.upper()}__{field_name.upper()}"
         if key in env:
@@ -272,8 +337,9 @@ def load_settings(
         raw = tomllib.loads(config_file.read_text())
     for section, options in (overrides or {}).items():
         raw.setdefault(section, {}).update(options)
-    unknown = set(raw) - {"api", "identity", "database", "auth", "image", "compute",
-                        "cells", "quota", "vision", "policy"}
+    unknown = {name for name in raw if not name.startswith("mdev_")} - {
+        "api", "identity", "database", "auth", "image", "compute", "cells", "quota",
+        "vision", "policy", "pci", "devices"}
     if unknown:
         raise ValueError(f"unknown section(s) in {config_file}: {', '.join(sorted(unknown))}")
     return Settings(
@@ -288,6 +354,8 @@ def load_settings(
         quota=_build_section(QuotaSettings, raw.get("quota", {}), env, "quota"),
         vision=_build_section(VisionSettings, raw.get("vision", {}), env, "vision"),
         policy=_policy_section(raw.get("policy", {})),
+        pci=_build_section(PciSettings, raw.get("pci", {}), env, "pci"),
+        devices=_devices_section(raw, env),
     )
 
 

@@ -29,10 +29,12 @@ from pocketstack.compute.conductor.resize_end import confirm_resize, revert_resi
 from pocketstack.compute.conductor.resync import LeftBehind, left_behind, resume
 from pocketstack.compute.conductor.super import schedule_and_build
 from pocketstack.compute.host.agent import HostAgent, HostClients
+from pocketstack.compute.host.devices import device_providers
 from pocketstack.compute.objects import cell_admin
 from pocketstack.compute.scheduler import manager
 from pocketstack.compute.service import Compute
 from pocketstack.compute.virt.fake import FakeHypervisor
+from pocketstack.compute.virt.gpus import discover
 
 __all__ = ["Engine", "engine_of", "hosts_of", "start_engine", "start_hosts"]
 
@@ -174,7 +176,8 @@ async def _bring_up(svc: Compute, agents: list[HostAgent]) -> None:
 
 
 async def start_hosts(svc: Compute, stack: AsyncExitStack) -> None:
-    """``[compute] hosts_per_cell`` fake host agents in every cell but cell0."""
+    """``[compute] hosts_per_cell`` fake host agents in every cell but cell0, the last
+    ``gpu_hosts_per_cell`` of them with GPUs."""
     settings = svc.settings.compute
     failing = {name.strip() for name in settings.fail_spawn_on.split(",") if name.strip()}
     clients = HostClients(svc.clients.placement, svc.clients.image, svc.clients.network,
@@ -188,7 +191,11 @@ async def start_hosts(svc: Compute, stack: AsyncExitStack) -> None:
                 host, vcpus=settings.host_vcpus, memory_mb=settings.host_memory_mb,
                 disk_gb=settings.host_disk_gb, spawn_latency=settings.spawn_latency,
                 power_latency=settings.power_latency, fail_spawn=host in failing)
-            agent = HostAgent(host, bus, clients, driver,
+            gpu_host = number > settings.hosts_per_cell - settings.gpu_hosts_per_cell
+            devices = device_providers(
+                host, discover(settings.gpu_model, settings.gpus_per_host).devices(),
+                svc.settings.pci, svc.settings.devices) if gpu_host else []
+            agent = HostAgent(host, bus, clients, driver, devices=devices,
                               report_interval=settings.report_interval)
             stack.push_async_callback(agent.stop)
             agents[host] = agent

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
+
 from pocketstack.common.client import Peers, ServiceClient, ServiceError
 
 __all__ = ["PlacementClient"]
@@ -20,23 +22,48 @@ def _version(version: str = VERSION) -> dict[str, str]:
     return {"OpenStack-API-Version": f"placement {version}"}
 
 
+def _amounts(resources: dict[str, int]) -> str:
+    return ",".join(f"{rc}:{amount}" for rc, amount in sorted(resources.items()) if amount > 0)
+
+
 class PlacementClient(ServiceClient):
     @classmethod
     def from_peers(cls, peers: Peers) -> PlacementClient:
         return cls(peers.base_url + PATH, tokens=peers.tokens, transport=peers.transport)
 
     async def ensure_provider(self, uuid: str, name: str,
-                              inventories: dict[str, dict[str, int | float]]) -> None:
-        """Create the provider when missing, then set its inventories (idempotent)."""
+                              inventories: dict[str, dict[str, int | float]], *,
+                              parent: str | None = None,
+                              traits: list[str] | None = None) -> None:
+        """Create the provider when missing (under ``parent`` for a device), then set its
+        inventories and, given ``traits``, its traits (idempotent; custom resource classes
+        and traits are created first)."""
+        for name_ in inventories:
+            if name_.startswith("CUSTOM_"):
+                await self.request("PUT", f"/resource_classes/{name_}", headers=_version(),
+                                   expect=(201, 204))
+        for trait in traits or []:
+            if trait.startswith("CUSTOM_"):
+                await self.request("PUT", f"/traits/{trait}", headers=_version(),
+                                   expect=(201, 204))
         found = await self.request("GET", f"/resource_providers/{uuid}", headers=_version(),
                                    expect=(200, 404))
         if found.status_code == 404:
+            body: dict[str, Any] = {"uuid": uuid, "name": name}
+            if parent is not None:
+                body["parent_provider_uuid"] = parent
             try:
                 await self.request("POST", "/resource_providers", headers=_version(),
-                                   json={"uuid": uuid, "name": name}, expect=(200, 201))
+                                   json=body, expect=(200, 201))
             except ServiceError as exc:
                 if exc.status != 409:
                     raise
+        await self._set_inventories(uuid, inventories)
+        if traits is not None:
+            await self._set_traits(uuid, sorted(traits))
+
+    async def _set_inventories(self, uuid: str,
+                               inventories: dict[str, dict[str, int | float]]) -> None:
         for _ in range(3):
             current = await self.request("GET", f"/resource_providers/{uuid}/inventories",
                                          headers=_version())
@@ -52,15 +79,43 @@ class PlacementClient(ServiceClient):
                 return
         raise ServiceError(409, "inventory generation kept changing", None)
 
-    async def allocation_candidates(self, resources: dict[str, int], *, limit: int,
-                                    member_of: list[str] | None = None) -> dict[str, Any]:
-        wanted = ",".join(f"{rc}:{amount}" for rc, amount in sorted(resources.items())
-                          if amount > 0)
-        params = {"resources": wanted, "limit": str(limit)}
+    async def _set_traits(self, uuid: str, traits: list[str]) -> None:
+        for _ in range(3):
+            current = (await self.request("GET", f"/resource_providers/{uuid}/traits",
+                                          headers=_version())).json()
+            if sorted(current["traits"]) == traits:
+                return
+            response = await self.request(
+                "PUT", f"/resource_providers/{uuid}/traits", headers=_version(),
+                json={"resource_provider_generation": current["resource_provider_generation"],
+                      "traits": traits}, expect=(200, 409))
+            if response.status_code == 200:
+                return
+        raise ServiceError(409, "trait generation kept changing", None)
+
+    async def allocation_candidates(
+        self, resources: dict[str, int], *, limit: int, member_of: list[str] | None = None,
+        groups: dict[str, dict[str, Any]] | None = None, required: list[str] | None = None,
+        group_policy: str | None = None) -> dict[str, Any]:
+        """GET /allocation_candidates: ``resources`` (and ``required`` traits) unsuffixed,
+        each of ``groups`` (suffix -> {"resources", "required"}) a request group of its
+        own, as Nova asks for devices."""
+        params: list[tuple[str, str]] = [("limit", str(limit))]
+        wanted = _amounts(resources)
+        if wanted:
+            params.append(("resources", wanted))
+        if required:
+            params.append(("required", ",".join(required)))
         if member_of:
-            params["member_of"] = "in:" + ",".join(member_of)
+            params.append(("member_of", "in:" + ",".join(member_of)))
+        for suffix, group in (groups or {}).items():
+            params.append(("resources" + suffix, _amounts(group["resources"])))
+            if group.get("required"):
+                params.append(("required" + suffix, ",".join(group["required"])))
+        if group_policy:
+            params.append(("group_policy", group_policy))
         response = await self.request("GET", "/allocation_candidates", headers=_version(),
-                                      params=params)
+                                      params=httpx.QueryParams(tuple(params)))
         body: dict[str, Any] = response.json()
         return body
 

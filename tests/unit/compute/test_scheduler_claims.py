@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from pocketstack.common.settings import PciSettings
 from pocketstack.compute.objects.scheduling import HostState
 from pocketstack.compute.scheduler.filters import FilterRequest
 from pocketstack.compute.scheduler.manager import NoValidHost, _select_one
@@ -20,7 +21,7 @@ class FakePlacement:
         self.claimed: list[str] = []
 
     async def allocation_candidates(self, resources: dict[str, int], *, limit: int,
-                                    member_of: list[str] | None = None) -> dict[str, Any]:
+                                    **groups: Any) -> dict[str, Any]:
         return {"allocation_requests": [{"allocations": {rp: {"resources": resources}}}
                                         for rp in self.free],
                 "provider_summaries": {rp: {"resources": {"MEMORY_MB": {
@@ -38,7 +39,7 @@ class FakePlacement:
 def _svc(placement: FakePlacement) -> Any:
     compute = SimpleNamespace(max_placement_results=10, max_attempts=3,
                               cross_cell_move_weight_multiplier=1000000.0)
-    return SimpleNamespace(settings=SimpleNamespace(compute=compute),
+    return SimpleNamespace(settings=SimpleNamespace(compute=compute, pci=PciSettings()),
                            clients=SimpleNamespace(placement=placement))
 
 

@@ -33,7 +33,8 @@ from pocketstack.compute.objects import migrations as records
 from pocketstack.compute.scheduler.manager import NO_VALID_HOST
 from pocketstack.compute.service import Compute
 
-__all__ = ["FORWARD_STEPS", "finish_swap", "migrate_server", "roll_back"]
+__all__ = ["FORWARD_STEPS", "finish_swap", "migrate_server", "roll_back", "volume_attachments",
+           "with_devices"]
 
 log = logging.getLogger("pocketstack.compute.conductor")
 
@@ -111,6 +112,15 @@ async def _schedule(move: Move) -> None:
     await move.event(CONDUCTOR_EVENT, None, "Success")
 
 
+def with_devices(instance: dict[str, Any], answer: dict[str, Any]) -> dict[str, Any]:
+    """The instance's system metadata naming the devices the host step gave it."""
+    sysmeta = {k: v for k, v in (instance.get("system_metadata") or {}).items()
+               if k != rpc.DEVICES_KEY}
+    if answer.get("devices"):
+        sysmeta[rpc.DEVICES_KEY] = answer["devices"]
+    return sysmeta
+
+
 def _power_on(instance: dict[str, Any]) -> bool:
     sysmeta: dict[str, Any] = instance.get("system_metadata") or {}
     return str(sysmeta.get("old_vm_state", "active")) != "stopped"
@@ -151,6 +161,7 @@ async def _landed(move: Move, instance: dict[str, Any],
         zones = await scheduling.host_azs(api)
     dest = move.migration["dest_compute"]
     return {"host": dest, "node": move.migration["dest_node"], "launched_on": dest,
+            "system_metadata": with_devices(instance, answer),
             "flavor": instance["new_flavor"] or instance["flavor"],
             "vm_state": "resized", "task_state": None,
             "power_state": int(answer.get("power_state") or 0),
@@ -301,11 +312,11 @@ async def roll_back(move: Move, reason: str, *, fault_host: str | None = None) -
             await records.hard_delete_instance(conn, move.instance_uuid)
         move.dest = None  # its copy is gone: record in the source only
     await _drop_snapshot(move)
+    await svc.clients.placement.move_allocations(move.uuid, move.instance_uuid)
     if _reached(move, "prepped_at_dest"):
         await _quietly(move.call_host(move.source, source_host, M.FINISH_REVERT_AT_SOURCE, {
             "instance": {**instance, "flavor": instance["old_flavor"] or instance["flavor"]},
             "power_on": _power_on(instance)}, event=None))
-    await svc.clients.placement.move_allocations(move.uuid, move.instance_uuid)
     sysmeta = {k: v for k, v in (instance.get("system_metadata") or {}).items()
                if k != "old_vm_state"}
     old_state = "stopped" if not _power_on(instance) else "active"

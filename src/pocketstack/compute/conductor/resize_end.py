@@ -19,7 +19,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pocketstack.compute import rpc
 from pocketstack.compute.cells.registry import CellHandle
 from pocketstack.compute.conductor.gate import WriteGate
-from pocketstack.compute.conductor.migrate import volume_attachments
+from pocketstack.compute.conductor.migrate import volume_attachments, with_devices
 from pocketstack.compute.conductor.moves import Move, MoveFailed
 from pocketstack.compute.objects import build_requests, instance_actions, scheduling
 from pocketstack.compute.objects import instances as objects
@@ -150,12 +150,13 @@ async def _finish_revert(move: Move, conductor_event: str | None) -> None:
     old_flavor = instance["old_flavor"] or instance["flavor"]
     source_host = str(move.migration["source_compute"])
     power_on = (instance.get("system_metadata") or {}).get("old_vm_state") != "stopped"
+    # The allocations first: the source reads which of its devices it gets back.
+    await move.svc.clients.placement.move_allocations(move.uuid, move.instance_uuid)
     answer = await move.call_host(
         move.source, source_host, M.FINISH_REVERT_AT_SOURCE,
         {"instance": {**instance, "flavor": old_flavor}, "power_on": power_on},
         event="compute_finish_revert_snapshot_based_resize_at_source" if conductor_event
         else "compute_finish_revert_resize")
-    await move.svc.clients.placement.move_allocations(move.uuid, move.instance_uuid)
     async with move.svc.reading() as api:
         zones = await scheduling.host_azs(api)
     if conductor_event:  # finished before the server shows ACTIVE
@@ -163,6 +164,7 @@ async def _finish_revert(move: Move, conductor_event: str | None) -> None:
             await _finish_event(conn, move, conductor_event)
     await move.settle({
         **_settled(instance, old_flavor), "host": source_host,
+        "system_metadata": with_devices(_settled(instance, old_flavor), answer),
         "node": move.migration["source_node"], "launched_on": source_host,
         "vm_state": "active" if power_on else "stopped",
         "power_state": int(answer.get("power_state") or 0),

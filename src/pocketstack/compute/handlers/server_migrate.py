@@ -22,6 +22,7 @@ from pocketstack.compute import quota_check, rpc
 from pocketstack.compute.db.cell_models import services
 from pocketstack.compute.handlers.base import authorize, want
 from pocketstack.compute.handlers.server_delete import check_locked
+from pocketstack.compute.handlers.servers import check_devices
 from pocketstack.compute.objects import boot, build_requests, flavors, move_requests, quotas
 from pocketstack.compute.objects import migrations as records
 from pocketstack.compute.objects.instances import UnexpectedTaskState, now
@@ -83,6 +84,7 @@ async def _new_flavor(svc: Compute, ctx: RequestContext, found: Located,
     if (int(flavor["root_gb"]) == 0 and int(current.get("root_gb") or 0) != 0
             and found.instance["image_ref"]):
         raise ApiError(400, "Resize to zero disk flavor is not allowed.")
+    check_devices(svc, flavor)
     return boot.flavor_at_boot(flavor)
 
 

@@ -28,6 +28,7 @@ from pocketstack.compute.objects import (
     server_groups,
     server_list,
 )
+from pocketstack.compute.scheduler.request_groups import RequestInvalid, placement_request
 from pocketstack.compute.schemas import servers as schemas
 from pocketstack.compute.service import Compute
 
@@ -49,6 +50,15 @@ def view_options(svc: Compute, request: Request) -> view.ViewOptions:
     admin_attrs = svc.enforcer.check("os_compute_api:os-extended-server-attributes",
                                      {"project_id": auth.project_id}, auth.credentials())
     return view.options_for(request, admin_attrs=admin_attrs, is_admin=auth.is_admin)
+
+
+def check_devices(svc: Compute, flavor: dict[str, Any]) -> None:
+    """400 for a flavor asking for devices in a way that cannot be asked (Nova's
+    ``PCI alias <name> is not defined``...)."""
+    try:
+        placement_request({}, flavor.get("extra_specs") or {}, svc.settings.pci.alias)
+    except RequestInvalid as error:
+        raise ApiError(400, str(error)) from None
 
 
 async def find_server(svc: Compute, request: Request, server_id: str, rule: str, *,
@@ -219,6 +229,7 @@ async def create_server(svc: Compute, request: Request) -> Response:
                                                  caller.project_id)
         async with svc.reading() as api:
             flavor = await boot.flavor_of(api, body)
+        check_devices(svc, flavor)
         count = await quota_check.allowed_count(svc, caller, body, flavor)
         if count != boot.counts(body)[1]:
             body = {**body, "max_count": count}

@@ -17,6 +17,7 @@ from typing import Any
 from pocketstack.common.bus import Bus, BusError, Subscription
 from pocketstack.common.reconcile import GuardedTasks
 from pocketstack.compute import rpc
+from pocketstack.compute.host.devices import DeviceProvider
 from pocketstack.compute.host.operations import Operations
 from pocketstack.compute.virt.driver import VirtDriver
 from pocketstack.image.client import ImageClient
@@ -47,8 +48,10 @@ class HostClients:
 
 class HostAgent:
     def __init__(self, host: str, bus: Bus, clients: HostClients, driver: VirtDriver, *,
-                 report_interval: float, logger: logging.Logger = log) -> None:
+                 report_interval: float, devices: list[DeviceProvider] | None = None,
+                 logger: logging.Logger = log) -> None:
         self.host = host
+        self.devices = {device.uuid: device for device in devices or []}  # by provider
         self.bus = bus
         self.clients = clients
         self.driver = driver
@@ -69,6 +72,11 @@ class HostAgent:
             "MEMORY_MB": {"total": totals["memory_mb"], "allocation_ratio": 1.5,
                           "reserved": 512},
             "DISK_GB": {"total": totals["local_gb"], "allocation_ratio": 1.0}})
+        for device in self.devices.values():  # each GPU a child provider, as Nova's
+            await self.clients.placement.ensure_provider(
+                device.uuid, device.name,
+                {device.resource_class: {"total": device.total, "max_unit": device.total}},
+                parent=self.uuid, traits=list(device.traits))
         for record in await self.conductor(rpc.ConductorMethod.HOST_INSTANCES,
                                            {"host": self.host}):
             if record.get("vm_state") in ("active", "stopped", "paused", "suspended"):

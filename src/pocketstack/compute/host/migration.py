@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from pocketstack.common.client import ServiceError
 from pocketstack.compute import rpc
+from pocketstack.compute.host import assign
 from pocketstack.compute.virt.driver import PowerState
 
 if TYPE_CHECKING:
@@ -97,8 +98,10 @@ class MigrationSteps:
         for attachment_id in (payload.get("attachments") or {}).values():
             await volumes.complete_attachment(str(attachment_id))
         power_on = bool(payload.get("power_on", True))
-        await self.driver.finish_migration(instance, power_on)
-        return {"power_state": PowerState.RUNNING if power_on else PowerState.SHUTDOWN}
+        devices = await assign.assigned_devices(self.agent, instance)
+        await self.driver.finish_migration({**instance, "devices": devices}, power_on)
+        return {"power_state": PowerState.RUNNING if power_on else PowerState.SHUTDOWN,
+                "devices": assign.describe(devices)}
 
     async def confirm_at_source(self, payload: dict[str, Any]) -> dict[str, Any]:
         """Nova's ``confirm_resize`` / ``confirm_snapshot_based_resize_at_source``: the old
@@ -121,8 +124,10 @@ class MigrationSteps:
         instance = payload["instance"]
         await self._bind_ports(instance["uuid"], self.agent.host)
         power_on = bool(payload.get("power_on", True))
-        await self.driver.finish_revert_migration(instance, power_on)
-        return {"power_state": PowerState.RUNNING if power_on else PowerState.SHUTDOWN}
+        devices = await assign.assigned_devices(self.agent, instance)
+        await self.driver.finish_revert_migration({**instance, "devices": devices}, power_on)
+        return {"power_state": PowerState.RUNNING if power_on else PowerState.SHUTDOWN,
+                "devices": assign.describe(devices)}
 
     async def _keep_only(self, instance_uuid: str, keep: dict[str, str] | None) -> None:
         """Delete the instance's attachments on each volume of ``keep`` (volume id -> the

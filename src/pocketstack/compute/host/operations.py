@@ -11,7 +11,7 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any
 
 from pocketstack.compute import rpc
-from pocketstack.compute.host import resources
+from pocketstack.compute.host import assign, resources
 from pocketstack.compute.host.migration import MigrationSteps
 from pocketstack.compute.virt.driver import PowerState
 
@@ -127,10 +127,16 @@ class Operations:
                            resources.PRESERVED_PORTS: preserved}
                 values["values"] = {"addresses": addresses, "system_metadata": sysmeta}
             changes = {**values.pop("values", {}), "task_state": "spawning"}
+            devices = await assign.assigned_devices(self.agent, instance)
+            if devices:  # the GPUs (or vGPUs) placement gave it, recorded before it runs
+                sysmeta = {**(changes.get("system_metadata")
+                              or instance.get("system_metadata") or {}),
+                           assign.DEVICES_KEY: assign.describe(devices)}
+                changes["system_metadata"] = sysmeta
             if await self.update(uuid, changes, expected, **values) is None:
                 return
             if uuid not in self.driver.instances():
-                await self.driver.spawn(instance)
+                await self.driver.spawn({**instance, "devices": devices})
         except Exception as exc:  # any failure of the build reschedules it
             log.info("build of %s failed on %s: %s", uuid, self.agent.host, exc)
             await self._build_failed(payload, made, exc)

@@ -34,6 +34,10 @@ __all__ = [
     "Selection",
 ]
 
+# System metadata of an instance given GPUs: "<address>" (whole) or "<type>@<address>"
+# (vGPUs), comma separated; a host step of a move answers it as "devices".
+DEVICES_KEY = "assigned_devices"
+
 # Topics.
 API_CONDUCTOR = "conductor"  # on the API bus: the super-conductor
 SCHEDULER = "scheduler"  # on the API bus

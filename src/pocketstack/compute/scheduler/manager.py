@@ -18,6 +18,7 @@ from pocketstack.compute.objects import scheduling
 from pocketstack.compute.objects.build_requests import get_request_spec
 from pocketstack.compute.objects.scheduling import HostState
 from pocketstack.compute.scheduler.filters import FilterRequest, run_filters
+from pocketstack.compute.scheduler.request_groups import RequestInvalid, placement_request
 from pocketstack.compute.scheduler.weighers import (
     DEFAULT_WEIGHERS,
     cross_cell_weight,
@@ -77,30 +78,47 @@ def _free_ram(summaries: dict[str, Any], host: HostState) -> int:
     return int(memory["capacity"]) - int(memory["used"])
 
 
+def _by_host(candidates: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+    """Each compute node (root provider) -> its allocation requests (several when it has
+    several devices a request could take)."""
+    summaries = candidates.get("provider_summaries", {})
+    found: dict[str, list[dict[str, Any]]] = {}
+    for allocation_request in candidates.get("allocation_requests", []):
+        roots = {(summaries.get(rp) or {}).get("root_provider_uuid") or rp
+                 for rp in allocation_request.get("allocations", {})}
+        for root in roots:
+            found.setdefault(root, []).append(allocation_request)
+    return found
+
+
 async def _select_one(svc: Compute, spec: dict[str, Any], hosts: list[HostState],
                       request: FilterRequest) -> list[rpc.Selection]:
     settings = svc.settings.compute
+    try:
+        wanted = placement_request(resources_of(spec),
+                                   (spec["flavor"].get("extra_specs") or {}),
+                                   svc.settings.pci.alias)
+    except RequestInvalid as exc:
+        raise NoValidHost(str(exc)) from None
     candidates = await svc.clients.placement.allocation_candidates(
-        resources_of(spec), limit=settings.max_placement_results)
-    by_rp: dict[str, dict[str, Any]] = {}
-    for allocation_request in candidates.get("allocation_requests", []):
-        for rp in allocation_request.get("allocations", {}):
-            by_rp.setdefault(rp, allocation_request)
+        wanted.resources, limit=settings.max_placement_results, groups=wanted.groups,
+        required=wanted.required, group_policy=wanted.group_policy)
+    by_host = _by_host(candidates)
     summaries = candidates.get("provider_summaries", {})
-    possible = [h for h in hosts if h.uuid in by_rp]
+    possible = [h for h in hosts if h.uuid in by_host]
     for host in possible:
         host.free_ram_mb = _free_ram(summaries, host)
     weighers = (*DEFAULT_WEIGHERS,
                 (cross_cell_weight, settings.cross_cell_move_weight_multiplier))
     ordered = sort_hosts(run_filters(possible, request), request, weighers)
     for index, host in enumerate(ordered):
-        claimed = await svc.clients.placement.claim(
-            spec["instance_uuid"], by_rp[host.uuid], spec["project_id"], spec["user_id"])
-        if not claimed:
-            continue
-        same_cell = [h for h in ordered[index + 1:] if h.cell_uuid == host.cell_uuid]
-        chosen = [host, *same_cell[:max(settings.max_attempts - 1, 0)]]
-        return [_selection(h, by_rp[h.uuid]) for h in chosen]
+        for allocation_request in by_host[host.uuid]:  # another device when one is taken
+            if await svc.clients.placement.claim(spec["instance_uuid"], allocation_request,
+                                                 spec["project_id"], spec["user_id"]):
+                same_cell = [h for h in ordered[index + 1:] if h.cell_uuid == host.cell_uuid]
+                alternates = same_cell[:max(settings.max_attempts - 1, 0)]
+                return [_selection(host, allocation_request),
+                        *(_selection(h, by_host[h.uuid][0]) for h in alternates)]
     raise NoValidHost()
 
 

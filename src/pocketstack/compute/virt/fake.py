@@ -12,6 +12,7 @@ import dataclasses
 from typing import Any
 
 from pocketstack.compute.virt.driver import PowerState, SpawnFailed
+from pocketstack.compute.virt.gpus import cuda_environment
 
 __all__ = ["FakeHypervisor", "FakeInstance"]
 
@@ -48,6 +49,9 @@ class FakeHypervisor:
         # Guests powered off by a resize or migration, disks kept for a revert (they still
         # use the host's resources until the move is confirmed, as Nova's tracker counts).
         self.kept: dict[str, FakeInstance] = {}
+        # The GPUs each instance was given, and the CUDA environment its workload gets.
+        self.devices: dict[str, list[dict[str, Any]]] = {}
+        self.environment: dict[str, dict[str, str]] = {}
 
     def get_available_resource(self) -> dict[str, Any]:
         used = [(i.vcpus, i.memory_mb, i.disk_gb)
@@ -70,6 +74,18 @@ class FakeHypervisor:
             raise SpawnFailed(f"Fake spawn failure injected on {self.host}")
         vcpus, memory, disk = _usage(instance.get("flavor") or {})
         self.running[instance["uuid"]] = FakeInstance(instance["uuid"], vcpus, memory, disk)
+        self._assign(instance)
+
+    def _assign(self, instance: dict[str, Any]) -> None:
+        devices = list(instance.get("devices") or [])
+        self.devices.pop(instance["uuid"], None)
+        self.environment.pop(instance["uuid"], None)
+        if devices:
+            self.devices[instance["uuid"]] = devices
+            first = devices[0]
+            share = first["per_device"] // max(first["count"], 1) if first["mdev_type"] else None
+            self.environment[instance["uuid"]] = cuda_environment(
+                [int(d["index"]) for d in devices], share)
 
     def adopt(self, instance: dict[str, Any], power_state: int) -> None:
         vcpus, memory, disk = _usage(instance.get("flavor") or {})
@@ -79,6 +95,8 @@ class FakeHypervisor:
     async def destroy(self, instance_uuid: str) -> None:
         await self._wait(self.power_latency)
         self.running.pop(instance_uuid, None)
+        self.devices.pop(instance_uuid, None)
+        self.environment.pop(instance_uuid, None)
 
     async def _power(self, instance_uuid: str, state: int) -> None:
         await self._wait(self.power_latency)
@@ -112,6 +130,8 @@ class FakeHypervisor:
         await self._wait(self.power_latency)
         uuid = instance["uuid"]
         guest = self.running.pop(uuid, None)
+        self.devices.pop(uuid, None)  # its GPUs stay claimed (the migration's) but unused
+        self.environment.pop(uuid, None)
         if guest is not None:
             guest.power_state = PowerState.SHUTDOWN
             self.kept[uuid] = guest
@@ -136,6 +156,7 @@ class FakeHypervisor:
         self.kept.pop(uuid, None)
         self.running[uuid] = FakeInstance(
             uuid, vcpus, memory, disk, PowerState.RUNNING if power_on else PowerState.SHUTDOWN)
+        self._assign(instance)
 
     async def snapshot(self, instance_uuid: str) -> bytes:
         await self._wait(self.power_latency)
