@@ -12,7 +12,7 @@ import pytest
 from pocketstack.common.settings import DevicesSettings, MdevTypeSettings, PciSettings
 from pocketstack.compute.host.devices import InvalidDeviceConfig, device_providers
 from pocketstack.compute.scheduler.request_groups import RequestInvalid, placement_request
-from pocketstack.compute.virt.gpus import FakeGpus, NvmlGpus, cuda_environment
+from pocketstack.compute.virt.gpus import FakeGpus, NvmlGpus, cuda_environment, discover
 
 BASE = {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}
 
@@ -144,3 +144,11 @@ def test_cuda_environment_of_a_whole_gpu_and_of_a_share() -> None:
     assert cuda_environment([0]) == {"CUDA_VISIBLE_DEVICES": "0",
                                      "CUDA_DEVICE_ORDER": "PCI_BUS_ID"}
     assert cuda_environment([1], 4)["CUDA_MPS_ACTIVE_THREAD_PERCENTAGE"] == "25"
+
+
+def test_discovery_uses_nvml_only_where_a_driver_answers() -> None:
+    found = discover("auto", 2)  # no NVIDIA driver on the test machines: fake A100s
+    assert isinstance(found, FakeGpus) and len(found.devices()) == 2
+    assert isinstance(discover("H100", 1), FakeGpus)
+    with pytest.raises(Exception, match="NVML|nvml|Library"):
+        discover("nvml", 1)

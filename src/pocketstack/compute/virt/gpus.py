@@ -102,10 +102,18 @@ def _mdev_name(vgpu_type: str) -> str:
 
 
 def discover(model: str, count: int) -> GpuDiscovery:
-    """NVML's GPUs when ``model`` is "nvml" and a driver answers; else fake ones."""
-    if model == "nvml":
-        nvml = importlib.import_module("pynvml")
-        return NvmlGpus(nvml)
+    """The GPUs NVML reports ("nvml": it must answer; "auto": when a driver answers, else
+    ``count`` fake A100s), or ``count`` fake GPUs of ``model``."""
+    if model in ("nvml", "auto"):
+        try:
+            nvml = importlib.import_module("pynvml")
+            nvml.nvmlInit()
+            nvml.nvmlShutdown()
+            return NvmlGpus(nvml)
+        except Exception:  # no NVIDIA driver here (pynvml raises its NVMLError_*)
+            if model == "nvml":
+                raise
+        model = "A100"
     return FakeGpus(model, count)
 
 
