@@ -63,6 +63,13 @@ async def test_gpu_servers_fill_the_devices(tmp_path: Path) -> None:
         passthrough = await flavor(nova, "gpu.whole", {"pci_passthrough:alias": "a100:1"})
         vgpu = await flavor(nova, "gpu.vgpu", {"resources:VGPU": "1",
                                                f"trait:{VGPU_TRAIT}": "required"})
+        refusals = {"pci_passthrough:alias": ("a100", "is not of the format"),
+                    "resources:VGPU": ("one", "is not a valid integer"),
+                    "trait:CUSTOM_X": ("maybe", "is not one of: required, forbidden")}
+        for key, (value, why) in refusals.items():  # 2.86 checks the namespaces it knows
+            refused_spec = await nova.post(f"/flavors/{vgpu}/os-extra_specs",
+                                           json={"extra_specs": {key: value}})
+            nova.error(refused_spec, 400, why)
         unknown = await flavor(nova, "gpu.unknown", {"pci_passthrough:alias": "h200:1"})
         refused = await nova.post("/servers", json={"server": {
             "name": "nope", "flavorRef": unknown, "imageRef": await nova.default_image(),

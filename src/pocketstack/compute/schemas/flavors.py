@@ -129,6 +129,10 @@ _HW: dict[str, SpecRule] = {
 }
 SPEC_RULES: dict[str, dict[str, SpecRule]] = {
     "hw": _HW,
+    "pci_passthrough": {"alias": ("format", r"[^:]+:\d+(?:\s*,\s*[^:]+:\d+)*")},
+    # request groups: resources[<suffix>]:<class> and trait[<suffix>]:<trait>
+    r"resources[a-zA-Z0-9_-]{0,64}": {"[A-Z0-9_]+": ("int", 0)},
+    r"trait[a-zA-Z0-9_-]{0,64}": {"[A-Z0-9_]+": ("enum", ("required", "forbidden"))},
     "hw_rng": {"allowed": ("bool", None), "(rate_bytes|rate_period)": ("int", 0)},
     "hw_video": {"ram_max_mb": ("int", 0)},
 }
@@ -143,6 +147,8 @@ def _value_error(value: str, rule: SpecRule) -> str | None:
             return f"Validation failed; '{value}' is less than the min value of '{arg}'."
     if kind == "bool" and value.strip().lower() not in _BOOL:
         return f"Validation failed; '{value}' is not a valid boolean-like value."
+    if kind == "format" and not re.fullmatch(arg, value):
+        return f"Validation failed; '{value}' is not of the format '{arg}'."
     if kind == "enum" and value not in arg:
         return f"Validation failed; '{value}' is not one of: {', '.join(arg)}."
     return None
@@ -152,7 +158,8 @@ def extra_spec_error(name: str, value: str) -> str | None:
     """Why ``name=value`` is refused from 2.86, or None: keys outside the namespaces Nova
     checks pass as they are."""
     namespace, _, key = name.partition(":")
-    rules = SPEC_RULES.get(namespace) if key else None
+    rules = next((found for pattern, found in SPEC_RULES.items()
+                  if re.fullmatch(pattern, namespace)), None) if key else None
     if rules is None:
         return None
     for pattern, rule in rules.items():
