@@ -150,5 +150,5 @@ def test_discovery_uses_nvml_only_where_a_driver_answers() -> None:
     found = discover("auto", 2)  # no NVIDIA driver on the test machines: fake A100s
     assert isinstance(found, FakeGpus) and len(found.devices()) == 2
     assert isinstance(discover("H100", 1), FakeGpus)
-    with pytest.raises(Exception, match="NVML|nvml|Library"):
+    with pytest.raises(Exception, match=r"NVML|nvml|Library"):
         discover("nvml", 1)
