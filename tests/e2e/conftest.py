@@ -288,6 +288,16 @@ class RunningCloud:
         """``openstack ARGS -f json``, parsed."""
         return json.loads(self.cli(*args, "-f", "json", env=env).stdout)
 
+    def wait_server(self, server: str, status: str, timeout: float = 30.0) -> dict[str, Any]:
+        """``server show`` every 0.2 s until the server has ``status`` (bounded)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            shown: dict[str, Any] = self.cli_json("server", "show", server)
+            if shown["status"] == status or time.monotonic() > deadline:
+                assert shown["status"] == status, shown
+                return shown
+            time.sleep(0.2)
+
     def cli_fails(self, *args: str, env: Mapping[str, str] | None = None) -> str:
         """Run a command that must fail; returns its stderr."""
         proc = self.cli(*args, env=env, check=False)

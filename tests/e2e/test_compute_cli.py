@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -23,16 +23,6 @@ WAIT_S = 30.0
 
 def _name(prefix: str) -> str:
     return f"{prefix}-{uuid.uuid4().hex[:6]}"
-
-
-def _wait_status(cloud: RunningCloud, server: str, status: str) -> dict[str, Any]:
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        shown: dict[str, Any] = cloud.cli_json("server", "show", server)
-        if shown["status"] == status or time.monotonic() > deadline:
-            assert shown["status"] == status, shown
-            return shown
-        time.sleep(0.2)
 
 
 @pytest.fixture(scope="module")
@@ -94,11 +84,11 @@ def test_server_lifecycle(cloud: RunningCloud, basics: dict[str, str]) -> None:
     assert cloud.cli_json("server", "show", name)["properties"] == {"tier": "gold"}
 
     cloud.cli("server", "stop", name)
-    _wait_status(cloud, name, "SHUTOFF")
+    cloud.wait_server(name, "SHUTOFF")
     cloud.cli("server", "start", name)
-    _wait_status(cloud, name, "ACTIVE")
+    cloud.wait_server(name, "ACTIVE")
     cloud.cli("server", "reboot", "--wait", name)
-    _wait_status(cloud, name, "ACTIVE")
+    cloud.wait_server(name, "ACTIVE")
 
     snapshot = _name("snap")
     cloud.cli("server", "image", "create", "--name", snapshot, "--wait", name)
@@ -152,7 +142,7 @@ def test_unschedulable_boot_lands_in_cell0(cloud: RunningCloud, basics: dict[str
     assert absolute["max_total_cores"] == -1 and absolute["max_total_instances"] == 10
     assert absolute["max_total_volumes"] == 10  # the volume service's limits too
     cloud.cli(*boot)
-    shown = _wait_status(cloud, name, "ERROR")
+    shown = cloud.wait_server(name, "ERROR")
     assert "No valid host was found" in str(shown["fault"])
     assert any(s["Name"] == name for s in cloud.cli_json("server", "list"))
     events = cloud.cli_json("server", "event", "list", name)

@@ -61,16 +61,6 @@ def _boot(cloud: RunningCloud, flavor: str, image: str, name: str, *wait: str
     return made
 
 
-def _wait_status(cloud: RunningCloud, server: str, status: str) -> dict[str, Any]:
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        shown: dict[str, Any] = cloud.cli_json("server", "show", server)
-        if shown["status"] == status or time.monotonic() > deadline:
-            assert shown["status"] == status, shown
-            return shown
-        time.sleep(POLL_S)
-
-
 def _providers(cloud: RunningCloud) -> dict[str, dict[str, Any]]:
     """Every provider by name, once both hosts' agents have reported (the GPU host with its
     two devices): ``up`` brings the hosts up in the background."""
@@ -98,7 +88,7 @@ def _allocations(cloud: RunningCloud, server_id: str) -> dict[str, dict[str, int
 def _no_valid_host(cloud: RunningCloud, flavor: str, image: str, name: str) -> str:
     """Boot without ``--wait``; the server ends in ERROR with "No valid host" in its fault."""
     made = _boot(cloud, flavor, image, name)
-    failed = _wait_status(cloud, made["id"], "ERROR")
+    failed = cloud.wait_server(made["id"], "ERROR")
     assert "No valid host" in str(failed["fault"]), failed
     assert failed["OS-EXT-SRV-ATTR:host"] is None, failed
     return str(made["id"])

@@ -7,8 +7,7 @@ know the difference; the servers still boot through the whole cells v2 flow.
 
 from __future__ import annotations
 
-import time
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -17,17 +16,6 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
-WAIT_S = 30.0
-
-
-def _wait_status(cloud: RunningCloud, server: str, status: str) -> dict[str, Any]:
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        shown: dict[str, Any] = cloud.cli_json("server", "show", server)
-        if shown["status"] == status or time.monotonic() > deadline:
-            assert shown["status"] == status, shown
-            return shown
-        time.sleep(0.2)
 
 
 def test_compute_on_postgresql_and_rabbitmq(cloud_factory: RunningCloud,
@@ -66,12 +54,12 @@ def test_compute_on_postgresql_and_rabbitmq(cloud_factory: RunningCloud,
                       "huge")
     cloud_factory.cli("server", "create", "--flavor", "huge", "--image", "img",
                       "--network", "net", "nohost")
-    failed = _wait_status(cloud_factory, "nohost", "ERROR")
+    failed = cloud_factory.wait_server("nohost", "ERROR")
     assert "No valid host was found" in str(failed["fault"])
 
     name = listed[0]["Name"]
     cloud_factory.cli("server", "stop", name)
-    _wait_status(cloud_factory, name, "SHUTOFF")
+    cloud_factory.wait_server(name, "SHUTOFF")
     for server in [*listed, {"ID": failed["id"]}]:
         cloud_factory.cli("server", "delete", "--wait", server["ID"])
     assert cloud_factory.cli_json("server", "list") == []

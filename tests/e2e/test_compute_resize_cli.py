@@ -11,7 +11,6 @@ once) and the instance actions with their events tell the story.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +21,6 @@ if TYPE_CHECKING:
 
 pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
-WAIT_S = 30.0
 SERVER = "mover"
 HOSTS = {"cell1": ("cell1-host1", "cell1-host2"), "cell2": ("cell2-host1", "cell2-host2")}
 CROSS_CELL_RULE = '"compute:servers:resize:cross_cell" = "rule:context_is_admin"'
@@ -86,19 +84,9 @@ def _host(shown: dict[str, Any]) -> str:
     return str(shown["OS-EXT-SRV-ATTR:host"])
 
 
-def _wait_status(cloud: RunningCloud, server: str, status: str) -> dict[str, Any]:
-    deadline = time.monotonic() + WAIT_S
-    while True:
-        shown: dict[str, Any] = cloud.cli_json("server", "show", server)
-        if shown["status"] == status or time.monotonic() > deadline:
-            assert shown["status"] == status, shown
-            return shown
-        time.sleep(0.2)
-
-
 def _moved(cloud: RunningCloud, flavor: str) -> dict[str, Any]:
     """Wait for VERIFY_RESIZE; the server has the flavor and no task left."""
-    shown = _wait_status(cloud, SERVER, "VERIFY_RESIZE")
+    shown = cloud.wait_server(SERVER, "VERIFY_RESIZE")
     assert shown["flavor"]["name"] == flavor, shown["flavor"]
     assert (shown["OS-EXT-STS:vm_state"], shown["OS-EXT-STS:task_state"]) == ("resized", None)
     return shown
@@ -106,7 +94,7 @@ def _moved(cloud: RunningCloud, flavor: str) -> dict[str, Any]:
 
 def _settled(cloud: RunningCloud, flavor: str, host: str) -> dict[str, Any]:
     """Wait for ACTIVE after a confirm or revert; the server has the flavor, on ``host``."""
-    shown = _wait_status(cloud, SERVER, "ACTIVE")
+    shown = cloud.wait_server(SERVER, "ACTIVE")
     assert (shown["flavor"]["name"], _host(shown)) == (flavor, host), shown
     assert shown["OS-EXT-STS:task_state"] is None
     return shown
