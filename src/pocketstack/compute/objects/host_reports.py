@@ -85,8 +85,10 @@ async def report_compute_node(conn: AsyncConnection, report: dict[str, Any]) -> 
 
 
 async def host_instances(conn: AsyncConnection, host: str) -> list[dict[str, Any]]:
+    """The instances the host runs (a hidden copy a cross-cell move left is not one)."""
     rows = await conn.execute(sa.select(instances).where(
-        instances.c.host == host, instances.c.deleted == 0).order_by(instances.c.id))
+        instances.c.host == host, instances.c.deleted == 0,
+        instances.c.hidden.is_(False)).order_by(instances.c.id))
     return [wire(row) for row in rows.mappings()]
 
 
