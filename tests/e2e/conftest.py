@@ -288,6 +288,14 @@ class RunningCloud:
         """``openstack ARGS -f json``, parsed."""
         return json.loads(self.cli(*args, "-f", "json", env=env).stdout)
 
+    def configure(self, toml: str, *, backends: Mapping[str, str] | None = None) -> None:
+        """Write the cloud's ``pocketstack.toml`` (before its first start); with
+        ``backends``, compute on their scratch PostgreSQL databases and RabbitMQ vhosts,
+        ``toml`` going on inside ``[compute]``."""
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        head = _scaled_out(backends) if backends is not None else ""
+        (self.data_dir / "pocketstack.toml").write_text(head + toml)
+
     def wait_server(self, server: str, status: str, timeout: float = 30.0) -> dict[str, Any]:
         """``server show`` every 0.2 s until the server has ``status`` (bounded)."""
         deadline = time.monotonic() + timeout
@@ -303,6 +311,17 @@ class RunningCloud:
         proc = self.cli(*args, env=env, check=False)
         assert proc.returncode != 0, f"openstack {shlex.join(args)} should fail:\n{proc.stdout}"
         return proc.stderr
+
+
+def _scaled_out(backends: Mapping[str, str]) -> str:
+    """The start of a ``pocketstack.toml`` with compute on ``backends``; it ends inside
+    ``[compute]``."""
+    return ("[database]\n"
+            f'compute_api = "{backends["api"]}"\n'
+            f'compute_cell = "{backends["cell"]}"\n'
+            "[compute]\n"
+            f'transport_url = "{backends["transport"]}"\n'
+            f'vhost_prefix = "{backends["prefix"]}"\n')
 
 
 def _assert_stopped_cleanly(cloud: RunningCloud) -> None:

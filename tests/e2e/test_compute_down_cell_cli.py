@@ -37,20 +37,13 @@ def _zone(cloud: RunningCloud, zone: str, host: str) -> None:
 
 def test_down_cell_rehearsal(cloud_factory: RunningCloud, backends: dict[str, str]) -> None:
     cloud = cloud_factory
-    cloud.data_dir.mkdir(parents=True)
-    (cloud.data_dir / "pocketstack.toml").write_text(
-        "[database]\n"
-        f'compute_api = "{backends["api"]}"\n'
-        f'compute_cell = "{backends["cell"]}"\n'
-        "[compute]\n"
-        f'transport_url = "{backends["transport"]}"\n'
-        f'vhost_prefix = "{backends["prefix"]}"\n'
+    cloud.configure(
         "hosts_per_cell = 1\n"
         "discover_hosts_interval = 0.5\n"
         "[cells]\n"
         "timeout = 2.0\n"
         "recheck_interval = 1.0\n"
-        "fault_injection = true\n")
+        "fault_injection = true\n", backends=backends)
     cloud.start()
     disk = cloud.workdir / "disk.img"
     disk.write_bytes(b"\0" * 4096)

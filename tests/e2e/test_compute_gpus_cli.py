@@ -38,8 +38,7 @@ SIZE = {"VCPU": 1, "MEMORY_MB": 512, "DISK_GB": 1}  # every flavor here: 1 vCPU,
 
 
 def _configure(cloud: RunningCloud) -> None:
-    cloud.data_dir.mkdir(parents=True)
-    (cloud.data_dir / "pocketstack.toml").write_text(
+    cloud.configure(
         "[compute]\n"
         "cells = 1\n"
         "hosts_per_cell = 2\n")

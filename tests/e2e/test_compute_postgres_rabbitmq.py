@@ -20,18 +20,11 @@ pytestmark = [pytest.mark.e2e, pytest.mark.postgres]
 
 def test_compute_on_postgresql_and_rabbitmq(cloud_factory: RunningCloud,
                                             backends: dict[str, str]) -> None:
-    cloud_factory.data_dir.mkdir(parents=True)
-    (cloud_factory.data_dir / "pocketstack.toml").write_text(
-        "[database]\n"
-        f'compute_api = "{backends["api"]}"\n'
-        f'compute_cell = "{backends["cell"]}"\n'
-        "[compute]\n"
-        f'transport_url = "{backends["transport"]}"\n'
-        f'vhost_prefix = "{backends["prefix"]}"\n'
+    cloud_factory.configure(
         "hosts_per_cell = 2\n"
         "[quota]\n"  # the huge flavor below must reach the scheduler
         "cores = -1\n"
-        "ram = -1\n")
+        "ram = -1\n", backends=backends)
     cloud_factory.start()
     cells = cloud_factory.admin("cell", "list").stdout
     assert "postgresql+asyncpg://" in cells and "amqp://guest:****@" in cells

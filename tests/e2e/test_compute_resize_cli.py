@@ -118,20 +118,13 @@ def _only_once(cloud: RunningCloud, server_id: str, status: str) -> None:
 
 
 def _configure(cloud: RunningCloud, backends: dict[str, str]) -> None:
-    cloud.data_dir.mkdir(parents=True)
-    (cloud.data_dir / "pocketstack.toml").write_text(
-        "[database]\n"
-        f'compute_api = "{backends["api"]}"\n'
-        f'compute_cell = "{backends["cell"]}"\n'
-        "[compute]\n"
-        f'transport_url = "{backends["transport"]}"\n'
-        f'vhost_prefix = "{backends["prefix"]}"\n'
+    cloud.configure(
         "hosts_per_cell = 2\n"
         "[quota]\n"
         "cores = -1\n"
         "ram = -1\n"
         "[policy]\n"
-        f"{CROSS_CELL_RULE}\n")
+        f"{CROSS_CELL_RULE}\n", backends=backends)
 
 
 def test_resize_and_cold_migrate_within_and_across_cells(cloud_factory: RunningCloud,
