@@ -34,6 +34,7 @@ from pocketstack.identity.client import PasswordTokenSource
 from pocketstack.identity.db import MIGRATIONS as IDENTITY_MIGRATIONS
 from pocketstack.identity.service import Identity
 from pocketstack.image import app as image_app
+from pocketstack.loadbalancer import app as loadbalancer_app
 from pocketstack.network import app as network_app
 from pocketstack.placement import app as placement_app
 from pocketstack.placement.service import Placement
@@ -71,7 +72,7 @@ class ServiceModule(Protocol):
 # Every service besides identity, in the order they are mounted and listed in the catalog.
 # Compute comes last: it calls the others (through ``Peers``) as it starts.
 SERVICES: tuple[ServiceModule, ...] = (placement_app, secrets_app, volume_app, image_app,
-                                        network_app, vision_app, compute_app)
+                                        network_app, loadbalancer_app, vision_app, compute_app)
 
 
 @dataclasses.dataclass

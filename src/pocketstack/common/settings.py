@@ -23,6 +23,7 @@ __all__ = [
     "DatabaseSettings",
     "IdentitySettings",
     "ImageSettings",
+    "LoadBalancerSettings",
     "QuotaSettings",
     "Settings",
     "VisionSettings",
@@ -189,6 +190,32 @@ class VisionSettings:
 
 
 @dataclasses.dataclass(frozen=True)
+class LoadBalancerSettings:
+    """The load-balancer service ([loadbalancer]): provider, data plane, controller, quotas."""
+
+    # "amphora" (HAProxy processes on this host) or "noop_driver" (API only, nothing serves).
+    default_provider: str = "amphora"
+    haproxy_binary: str = "haproxy"
+    default_topology: str = "SINGLE"  # a flavor's loadbalancer_topology overrides it
+    # The network VIPs come from when a request names none is created at start-up:
+    # "lb-vip-net" with a subnet on this loopback range (all of 127/8 is local on Linux).
+    vip_cidr: str = "127.77.0.0/16"
+    health_check_interval: float = 1.0  # seconds between reads of each data plane's health
+    stop_on_exit: bool = True  # a clean shutdown stops the HAProxy processes too
+    # Octavia's quotas per project, -1 unlimited.
+    quota_load_balancer: int = -1
+    quota_listener: int = -1
+    quota_pool: int = -1
+    quota_member: int = -1
+    quota_health_monitor: int = -1
+    quota_l7policy: int = -1
+    quota_l7rule: int = -1
+    # Tests only: exit the process (os._exit) at this controller step ("" never), to show
+    # that a restart settles everything.
+    crash_at_step: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
 class AuthSettings:
     """How a service running alone (``pocketstack serve <service>``) reaches identity."""
 
@@ -209,6 +236,7 @@ class DatabaseSettings:
     volume: str = ""
     secrets: str = ""
     vision: str = ""
+    loadbalancer: str = ""
     compute_api: str = ""
     # Cell databases: a URL with "{cell}" standing for the cell's name (cell0, cell1...);
     # empty means a SQLite file per cell in the data dir.
@@ -227,6 +255,7 @@ class Settings:
     cells: CellsSettings = dataclasses.field(default_factory=CellsSettings)
     quota: QuotaSettings = dataclasses.field(default_factory=QuotaSettings)
     vision: VisionSettings = dataclasses.field(default_factory=VisionSettings)
+    loadbalancer: LoadBalancerSettings = dataclasses.field(default_factory=LoadBalancerSettings)
     pci: PciSettings = dataclasses.field(default_factory=PciSettings)
     devices: DevicesSettings = dataclasses.field(default_factory=DevicesSettings)
     # [policy]: operator overrides of policy rules, rule name -> check string (as an
@@ -339,7 +368,7 @@ def load_settings(
         raw.setdefault(section, {}).update(options)
     unknown = {name for name in raw if not name.startswith("mdev_")} - {
         "api", "identity", "database", "auth", "image", "compute", "cells", "quota",
-        "vision", "policy", "pci", "devices"}
+        "vision", "policy", "pci", "devices", "loadbalancer"}
     if unknown:
         raise ValueError(f"unknown section(s) in {config_file}: {', '.join(sorted(unknown))}")
     return Settings(
@@ -353,6 +382,8 @@ def load_settings(
         cells=_build_section(CellsSettings, raw.get("cells", {}), env, "cells"),
         quota=_build_section(QuotaSettings, raw.get("quota", {}), env, "quota"),
         vision=_build_section(VisionSettings, raw.get("vision", {}), env, "vision"),
+        loadbalancer=_build_section(
+            LoadBalancerSettings, raw.get("loadbalancer", {}), env, "loadbalancer"),
         policy=_policy_section(raw.get("policy", {})),
         pci=_build_section(PciSettings, raw.get("pci", {}), env, "pci"),
         devices=_devices_section(raw, env),

@@ -57,6 +57,30 @@ class NetworkClient(ServiceClient):
     async def delete_port(self, port_id: str) -> None:
         await self.request("DELETE", f"{V2}/ports/{port_id}", expect=(204, 404))
 
+    async def get_subnet(self, subnet_id: str) -> dict[str, Any] | None:
+        response = await self.request("GET", f"{V2}/subnets/{subnet_id}", expect=(200, 404))
+        if response.status_code == 404:
+            return None
+        subnet: dict[str, Any] = response.json()["subnet"]
+        return subnet
+
+    async def list_subnets(self, **filters: Any) -> list[dict[str, Any]]:
+        response = await self.request("GET", f"{V2}/subnets", params=_params(filters))
+        subnets: list[dict[str, Any]] = response.json()["subnets"]
+        return subnets
+
+    async def create_network(self, **fields: Any) -> dict[str, Any]:
+        response = await self.request("POST", f"{V2}/networks", json={"network": fields},
+                                      expect=(201,))
+        network: dict[str, Any] = response.json()["network"]
+        return network
+
+    async def create_subnet(self, **fields: Any) -> dict[str, Any]:
+        response = await self.request("POST", f"{V2}/subnets", json={"subnet": fields},
+                                      expect=(201,))
+        subnet: dict[str, Any] = response.json()["subnet"]
+        return subnet
+
     async def list_ports(self, **filters: Any) -> list[dict[str, Any]]:
         response = await self.request("GET", f"{V2}/ports", params=_params(filters))
         ports: list[dict[str, Any]] = response.json()["ports"]

@@ -1,0 +1,1 @@
+"""The load-balancer service: Octavia API v2 on HAProxy (see ``spec/loadbalancer.md``)."""

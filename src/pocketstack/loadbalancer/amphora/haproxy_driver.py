@@ -1,0 +1,270 @@
+"""The real data plane: one HAProxy per load balancer on this host (the ``haproxy`` provider).
+
+Each load balancer owns ``<state_dir>/<lb_id>/`` (mode 0700): ``haproxy.cfg``, the pid file,
+the stats and master sockets (unless ``state_dir`` is too deep for a socket path: see
+``socket_dir``), the server-state file, HAProxy's own log and ``certs/`` with every PEM
+(mode 0600; keys are never logged). All state is on disk and read afresh on every
+call, so a driver over the same ``state_dir`` adopts what a previous controller left running.
+
+``apply`` renders, checks with ``haproxy -c`` (a refused configuration raises AmphoraError
+and the running one is untouched), then starts HAProxy or reloads it hitlessly, and returns
+once the new worker serves; a configuration identical to the running one changes nothing.
+
+Topologies: SINGLE is one HAProxy. ACTIVE_STANDBY is served the same way, by one HAProxy
+(no VRRP pair yet). ``failover`` of a SINGLE load balancer stops the old HAProxy and starts a
+new one: connections are refused in between (there is no second amphora to take over).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import os
+import re
+import resource
+import shutil
+import stat
+import tempfile
+import time
+from pathlib import Path
+
+from pocketstack.loadbalancer.amphora.base import AmphoraError, HealthReport
+from pocketstack.loadbalancer.amphora.haproxy_config import LbPaths, render, tls_files
+from pocketstack.loadbalancer.amphora.haproxy_process import HaproxyProcess
+from pocketstack.loadbalancer.amphora.haproxy_stats import cli, parse_show_stat
+from pocketstack.loadbalancer.amphora.model import LoadBalancerConfig
+
+__all__ = ["HaproxyDriver", "max_connections_for_fd_limit"]
+
+log = logging.getLogger("pocketstack.loadbalancer.amphora")
+
+_LB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+_SOCKET_PATH_MAX = 107  # bytes in sun_path, less the terminating NUL
+_UUID_SIZED = "x" * 36  # load balancer ids are UUIDs
+_FDS_PER_CONNECTION = 3  # client + server sockets, plus a share of splice pipes
+_FD_HEADROOM = 256  # listeners, checks, sockets, logs
+
+
+def max_connections_for_fd_limit() -> int:
+    """The most connections one HAProxy can hold within this process's open-file limit
+    (which it inherits), so that ``maxconn`` never promises more than the descriptors."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft == resource.RLIM_INFINITY:
+        return 1_000_000
+    return max(1, (soft - _FD_HEADROOM) // _FDS_PER_CONNECTION)
+
+
+class HaproxyDriver:
+    """``AmphoraDriver`` over local HAProxy processes.
+
+    ``keep_running``: whether ``close`` leaves the load balancers serving (a controller that
+    restarts adopts them) or stops them (an all-in-one shutting down cleanly).
+    ``timeout``: seconds to wait for HAProxy to start, reload or stop.
+    ``socket_dir``: where the stats and master sockets go (``<socket_dir>/<lb_id>/``); by
+    default ``state_dir``, or a directory in the temporary directory derived from it when
+    ``state_dir`` is too deep for UNIX socket paths (107 bytes).
+    """
+
+    def __init__(
+        self,
+        state_dir: Path,
+        *,
+        haproxy_binary: str = "haproxy",
+        keep_running: bool = False,
+        timeout: float = 5.0,
+        socket_dir: Path | None = None,
+    ) -> None:
+        if socket_dir is None:
+            socket_dir = state_dir if _fits_sockets(state_dir) else _short_socket_dir(state_dir)
+        if not _fits_sockets(socket_dir):
+            raise ValueError(f"{socket_dir} is too long to hold UNIX sockets")
+        self.state_dir = state_dir
+        self.socket_dir = socket_dir
+        self.binary = shutil.which(haproxy_binary) or haproxy_binary
+        self.keep_running = keep_running
+        self.timeout = timeout
+        self.max_connections = max_connections_for_fd_limit()
+        self._locks: dict[str, asyncio.Lock] = {}
+        self._exporter: bool | None = None
+
+    def paths(self, lb_id: str) -> LbPaths:
+        if not _LB_ID.match(lb_id):
+            raise AmphoraError(f"{lb_id!r} cannot name a load balancer directory")
+        run = None if self.socket_dir == self.state_dir else self.socket_dir / lb_id
+        paths = LbPaths(self.state_dir / lb_id, run)
+        if len(os.fsencode(paths.master_socket)) > _SOCKET_PATH_MAX:
+            raise AmphoraError(f"{paths.master_socket} is too long for a UNIX socket path")
+        return paths
+
+    def _process(self, lb_id: str) -> HaproxyProcess:
+        return HaproxyProcess(self.paths(lb_id), self.binary, timeout=self.timeout)
+
+    def _lock(self, lb_id: str) -> asyncio.Lock:
+        return self._locks.setdefault(lb_id, asyncio.Lock())
+
+    async def apply(self, config: LoadBalancerConfig) -> None:
+        async with self._lock(config.id):
+            await self._apply(config)
+
+    async def _apply(self, config: LoadBalancerConfig) -> None:
+        process = self._process(config.id)
+        paths = process.paths
+        text = render(
+            config,
+            paths,
+            max_connections=self.max_connections,
+            prometheus_exporter=await self._has_exporter(),
+        )
+        running = process.master_pid() is not None
+        previous = await asyncio.to_thread(_read, paths.config)
+        if running and previous == text:
+            return
+        candidate = paths.root / "haproxy.cfg.new"
+        files = tls_files(config, paths.certs)
+        await asyncio.to_thread(_write_files, paths, files, candidate, text)
+        try:
+            await process.check_config(candidate)
+        except AmphoraError:
+            candidate.unlink(missing_ok=True)
+            raise
+        candidate.replace(paths.config)
+        started = time.monotonic()
+        try:
+            await (process.reload() if running else process.start())
+        except AmphoraError as error:
+            log.warning("load balancer %s: %s", config.id, error)
+            if running and previous is not None:
+                await asyncio.to_thread(_write_private, paths.config, previous)
+            elif not running:
+                await process.stop()
+            raise
+        elapsed_ms = (time.monotonic() - started) * 1000
+        action = "reloaded" if running else "started"
+        log.info("load balancer %s: haproxy %s in %.0f ms", config.id, action, elapsed_ms)
+        await asyncio.to_thread(_prune_certs, paths.certs, set(files))
+
+    async def remove(self, lb_id: str) -> None:
+        async with self._lock(lb_id):
+            process = self._process(lb_id)
+            await process.stop()
+            for directory in (process.paths.root, process.paths.run):
+                if directory is not None:
+                    await asyncio.to_thread(shutil.rmtree, directory, ignore_errors=True)
+        self._locks.pop(lb_id, None)
+        log.info("load balancer %s: removed", lb_id)
+
+    async def failover(self, config: LoadBalancerConfig, old_amphora_ids: tuple[str, ...]) -> None:
+        """SINGLE: a fresh HAProxy replaces the old one (stop, then start: a short outage)."""
+        async with self._lock(config.id):
+            await self._process(config.id).stop()
+            await self._apply(config)
+
+    async def health(self, lb_id: str) -> HealthReport:
+        process = self._process(lb_id)
+        if process.master_pid() is None:
+            return HealthReport(alive=False)
+        try:
+            return parse_show_stat(await cli(process.paths.stats_socket, "show stat"))
+        except (OSError, TimeoutError):
+            return HealthReport(alive=False)
+
+    async def running(self) -> set[str]:
+        return {lb_id for lb_id in self._known() if self._process(lb_id).master_pid()}
+
+    async def remove_orphans(self, keep: set[str]) -> list[str]:
+        """Stop and delete every load balancer under ``state_dir`` not in ``keep`` (the
+        controller's known ones, at start-up); return the ids removed."""
+        orphans = sorted(set(self._known()) - keep)
+        for lb_id in orphans:
+            await self.remove(lb_id)
+        return orphans
+
+    async def close(self) -> None:
+        if not self.keep_running:
+            for lb_id in self._known():
+                async with self._lock(lb_id):
+                    await self._process(lb_id).stop()
+
+    def _known(self) -> list[str]:
+        if not self.state_dir.is_dir():
+            return []
+        return sorted(
+            d.name for d in self.state_dir.iterdir() if d.is_dir() and _LB_ID.match(d.name)
+        )
+
+    async def _has_exporter(self) -> bool:
+        """Whether this HAProxy was built with the Prometheus exporter (``haproxy -vv``)."""
+        if self._exporter is None:
+            proc = await asyncio.create_subprocess_exec(
+                self.binary,
+                "-vv",
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.DEVNULL,
+            )
+            output, _ = await proc.communicate()
+            self._exporter = b"prometheus-exporter" in output
+        return self._exporter
+
+
+def _fits_sockets(directory: Path) -> bool:
+    """Whether a load balancer's sockets fit under ``directory`` (ids are UUIDs)."""
+    longest = directory / _UUID_SIZED / LbPaths(Path()).master_socket.name
+    return len(os.fsencode(longest)) <= _SOCKET_PATH_MAX
+
+
+def _short_socket_dir(state_dir: Path) -> Path:
+    """Where the sockets go when ``state_dir`` is too deep: a directory in the temporary
+    directory named after ``state_dir``, so that a driver over the same state finds them."""
+    digest = hashlib.sha1(os.fsencode(state_dir.absolute())).hexdigest()[:16]
+    return Path(tempfile.gettempdir()) / f"pocketstack-lb-{digest}"
+
+
+def _private_dir(directory: Path) -> None:
+    """Create ``directory`` (mode 0700), refusing one that someone else made or a link."""
+    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    status = directory.lstat()
+    if not stat.S_ISDIR(status.st_mode) or status.st_uid != os.getuid():
+        raise AmphoraError(f"{directory} is not a directory of this user's")
+    directory.chmod(0o700)
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text()
+    except FileNotFoundError:
+        return None
+
+
+def _write_private(path: Path, text: str) -> None:
+    """Write ``text`` readable by the owner only, replacing ``path`` atomically."""
+    temporary = path.with_name(path.name + ".tmp")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(text)
+    os.chmod(temporary, 0o600)
+    temporary.replace(path)
+
+
+def _write_files(paths: LbPaths, files: dict[str, str], candidate: Path, text: str) -> None:
+    for directory in (paths.root, paths.certs):
+        _private_dir(directory)
+    if paths.run is not None:
+        _private_dir(paths.run.parent)
+        _private_dir(paths.run)
+    for name, content in files.items():
+        path = paths.certs / name
+        if _read(path) != content:
+            _write_private(path, content)
+    if not paths.server_state.exists():
+        _write_private(paths.server_state, "1\n")  # an empty state, in the format's version 1
+    _write_private(candidate, text)
+
+
+def _prune_certs(certs: Path, keep: set[str]) -> None:
+    """Delete the files no configuration refers to any more (the running worker has read
+    what it needs; files are named by content, so a kept name holds the same bytes)."""
+    if certs.is_dir():
+        for path in certs.iterdir():
+            if path.name not in keep:
+                path.unlink(missing_ok=True)

@@ -1,0 +1,1 @@
+"""HTTP handlers of the load-balancer service, one module per URL noun."""
