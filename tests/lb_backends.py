@@ -5,11 +5,19 @@ from __future__ import annotations
 
 import contextlib
 import http.server
+import random
 import ssl
 import threading
 from collections.abc import Iterator
 
-__all__ = ["Backend", "backends"]
+__all__ = ["Backend", "backends", "vip_cidr"]
+
+
+def vip_cidr() -> str:
+    """A loopback /24 of its own for one test cloud's VIPs, so clouds running side by side
+    (pytest-xdist) never want the same VIP address and port."""
+    rng = random.SystemRandom()
+    return f"127.{rng.randrange(100, 250)}.{rng.randrange(0, 256)}.0/24"
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

@@ -30,6 +30,7 @@ from typing import Any
 
 import httpx
 import pytest
+from tests.lb_backends import vip_cidr
 
 BIN = Path(sys.executable).parent
 POCKETSTACK = BIN / "pocketstack"
@@ -130,6 +131,7 @@ class RunningCloud:
     process: subprocess.Popen[bytes] | None = None
     stderr_path: Path | None = None
     exits: list[Exit] = field(default_factory=list)
+    vip_cidr: str = field(default_factory=vip_cidr)  # its load balancers' VIPs
 
     @property
     def base_url(self) -> str:
@@ -166,7 +168,8 @@ class RunningCloud:
                     str(self.port),
                     *extra,
                 ],
-                env=clean_env(SERVER_ENV),
+                env=clean_env({**SERVER_ENV,
+                               "POCKETSTACK_LOADBALANCER__VIP_CIDR": self.vip_cidr}),
                 cwd=self.workdir,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,

@@ -21,6 +21,7 @@ import pytest
 from tests.api.accounts import new_user
 from tests.api.verbs import Verbs
 from tests.conftest import cloud_settings
+from tests.lb_backends import vip_cidr
 
 from pocketstack.allinone import Cloud, open_cloud
 from pocketstack.loadbalancer.service import LoadBalancerService
@@ -126,7 +127,7 @@ def lb_settings(tmp_path: Path, **loadbalancer: Any) -> Any:
     return cloud_settings(tmp_path, overrides={
         "identity": {"password_hash_rounds": 4}, "api": {"log_requests": False},
         "loadbalancer": {"default_provider": "noop_driver", "health_check_interval": 0.2,
-                         **loadbalancer}})
+                         "vip_cidr": vip_cidr(), **loadbalancer}})
 
 
 @pytest.fixture

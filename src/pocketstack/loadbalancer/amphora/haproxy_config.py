@@ -60,7 +60,7 @@ _MATCH = {
 class LbPaths:
     """Where one load balancer's files live: ``<state_dir>/<lb_id>/``, and its two UNIX
     sockets there too unless ``run`` names a shorter directory for them (a socket path holds
-    at most 107 bytes)."""
+    at most 97 bytes for HAProxy)."""
 
     root: Path
     run: Path | None = None
@@ -118,6 +118,10 @@ def render(
         f"    maxconn {max(maxconn, 1)}",
         f"    stats socket {paths.stats_socket} mode 600 level admin expose-fd listeners",
         f"    server-state-file {paths.server_state}",
+        # A VIP address and port belong to one load balancer: without SO_REUSEPORT a second
+        # HAProxy cannot bind them too (it fails, instead of silently sharing the traffic).
+        # Reloads still hand the listening sockets over (expose-fd listeners).
+        "    noreuseport",
         "",
         "defaults",
         "    no log",

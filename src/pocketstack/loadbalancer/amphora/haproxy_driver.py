@@ -31,6 +31,12 @@ from pathlib import Path
 
 from pocketstack.loadbalancer.amphora.base import AmphoraError, HealthReport
 from pocketstack.loadbalancer.amphora.haproxy_config import LbPaths, render, tls_files
+from pocketstack.loadbalancer.amphora.haproxy_counters import (
+    carried,
+    load_offsets,
+    save_offsets,
+    with_offsets,
+)
 from pocketstack.loadbalancer.amphora.haproxy_process import HaproxyProcess
 from pocketstack.loadbalancer.amphora.haproxy_stats import cli, parse_show_stat
 from pocketstack.loadbalancer.amphora.model import LoadBalancerConfig
@@ -40,7 +46,7 @@ __all__ = ["HaproxyDriver", "max_connections_for_fd_limit"]
 log = logging.getLogger("pocketstack.loadbalancer.amphora")
 
 _LB_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
-_SOCKET_PATH_MAX = 107  # bytes in sun_path, less the terminating NUL
+_SOCKET_PATH_MAX = 97  # HAProxy refuses longer socket paths (the kernel allows 107)
 _UUID_SIZED = "x" * 36  # load balancer ids are UUIDs
 _FDS_PER_CONNECTION = 3  # client + server sockets, plus a share of splice pipes
 _FD_HEADROOM = 256  # listeners, checks, sockets, logs
@@ -63,7 +69,7 @@ class HaproxyDriver:
     ``timeout``: seconds to wait for HAProxy to start, reload or stop.
     ``socket_dir``: where the stats and master sockets go (``<socket_dir>/<lb_id>/``); by
     default ``state_dir``, or a directory in the temporary directory derived from it when
-    ``state_dir`` is too deep for UNIX socket paths (107 bytes).
+    ``state_dir`` is too deep for UNIX socket paths (HAProxy takes 97 bytes).
     """
 
     def __init__(
@@ -130,6 +136,8 @@ class HaproxyDriver:
             raise
         candidate.replace(paths.config)
         started = time.monotonic()
+        if running:
+            await self._carry_counters(config.id)
         try:
             await (process.reload() if running else process.start())
         except AmphoraError as error:
@@ -157,17 +165,30 @@ class HaproxyDriver:
     async def failover(self, config: LoadBalancerConfig, old_amphora_ids: tuple[str, ...]) -> None:
         """SINGLE: a fresh HAProxy replaces the old one (stop, then start: a short outage)."""
         async with self._lock(config.id):
+            await self._carry_counters(config.id)
             await self._process(config.id).stop()
             await self._apply(config)
 
     async def health(self, lb_id: str) -> HealthReport:
         process = self._process(lb_id)
+        offsets = await asyncio.to_thread(load_offsets, self._counters(lb_id))
         if process.master_pid() is None:
-            return HealthReport(alive=False)
+            return with_offsets(HealthReport(alive=False), offsets)
         try:
-            return parse_show_stat(await cli(process.paths.stats_socket, "show stat"))
+            report = parse_show_stat(await cli(process.paths.stats_socket, "show stat"))
         except (OSError, TimeoutError):
-            return HealthReport(alive=False)
+            report = HealthReport(alive=False)
+        return with_offsets(report, offsets)
+
+    def _counters(self, lb_id: str) -> Path:
+        return self.paths(lb_id).root / "counters.json"
+
+    async def _carry_counters(self, lb_id: str) -> None:
+        """Keep what the running worker counted before it is replaced (see
+        ``haproxy_counters``)."""
+        report = await self.health(lb_id)
+        if report.alive:
+            await asyncio.to_thread(save_offsets, self._counters(lb_id), carried(report))
 
     async def running(self) -> set[str]:
         return {lb_id for lb_id in self._known() if self._process(lb_id).master_pid()}
@@ -184,6 +205,7 @@ class HaproxyDriver:
         if not self.keep_running:
             for lb_id in self._known():
                 async with self._lock(lb_id):
+                    await self._carry_counters(lb_id)
                     await self._process(lb_id).stop()
 
     def _known(self) -> list[str]:
