@@ -108,6 +108,24 @@ async def test_graph_story(lbc: LbClient) -> None:
     assert got.status_code == 201, got.text
     await _settled(lbc, lb_id, t)
 
+    # Every kind can be changed (and each change settles ACTIVE again).
+    for path, key, change in (
+            (f"listeners/{listener['id']}", "listener", {"name": "l1b", "connection_limit": 10}),
+            (f"pools/{pool['id']}", "pool", {"lb_algorithm": "LEAST_CONNECTIONS"}),
+            (f"pools/{pool['id']}/members/{members[0]['id']}", "member", {"weight": 7}),
+            (f"healthmonitors/{hm['id']}", "healthmonitor", {"delay": 3}),
+            (f"l7policies/{policy['id']}", "l7policy", {"redirect_http_code": 301}),
+    ):
+        put = await lbc.put(f"{V2}/{path}", token=t, json={key: change})
+        assert put.status_code == 200, put.text
+        assert put.json()[key]["provisioning_status"] == "PENDING_UPDATE"
+        again = await lbc.put(f"{V2}/{path}", token=t, json={key: change})
+        lbc.error(again, 409, "is immutable and cannot be updated")
+        await _settled(lbc, lb_id, t)
+        shown = (await lbc.get(f"{V2}/{path}", token=t)).json()[key]
+        assert shown["provisioning_status"] == "ACTIVE"
+        assert {k: shown[k] for k in change} == change, shown
+
     status = (await lbc.get(f"{V2}/loadbalancers/{lb_id}/status", token=t)).json()
     tree = status["statuses"]["loadbalancer"]
     assert tree["provisioning_status"] == "ACTIVE"

@@ -55,8 +55,10 @@ async def update_child(svc: LoadBalancerService, kind: str, record: Record,
                        changes: dict[str, Any], *, listener_ids: Iterable[str] = (),
                        check: Check | None = None) -> Record:
     async with svc.writing() as conn:
-        await locks.lock_for_child(conn, record["load_balancer_id"], listener_ids=listener_ids)
+        await locks.lock_for_child(conn, record["load_balancer_id"])
         current = await graph.get(conn, kind, record["id"])
+        await graph.set_status(conn, "listener", list(listener_ids),
+                               provisioning="PENDING_UPDATE")
         if current["provisioning_status"] not in ("ACTIVE", "ERROR"):
             raise Conflict(f"{RESOURCE_NAMES[kind]} {record['id']} is immutable and cannot be "
                            "updated.")
