@@ -90,6 +90,14 @@ def test_http_load_balancer_round_robin_health_l7_tags_failover(cloud: RunningCl
         print(f"member down detected in {time.monotonic() - began:.2f} s")
         assert {_get(f"http://{vip}:8080/")[1] for _ in range(10)} == {"b1", "b2"}
         assert cloud.cli_json("loadbalancer", "show", lb)["operating_status"] == "DEGRADED"
+        # Weights and removal: b1 takes three in four, then b3's member goes.
+        cloud.cli("loadbalancer", "member", "set", "--weight", "3", "--wait", pool, "b1")
+        weighted = collections.Counter(_get(f"http://{vip}:8080/")[1] for _ in range(40))
+        assert set(weighted) == {"b1", "b2"} and 27 <= weighted["b1"] <= 33, weighted
+        cloud.cli("loadbalancer", "member", "delete", "--wait", pool, "b3")
+        names = {m["name"] for m in cloud.cli_json("loadbalancer", "member", "list", pool)}
+        assert names == {"b1", "b2"}
+        assert cloud.cli_json("loadbalancer", "show", lb)["operating_status"] == "ONLINE"
 
         # L7: requests under /blocked are refused by the load balancer itself.
         policy = _name("deny")
@@ -159,9 +167,10 @@ def test_terminated_https_client_auth_alpn_ciphers_and_reencryption(
               "--client-ca-tls-container-ref", ca_ref, "--tls-version", "TLSv1.2",
               "--tls-ciphers", "ECDHE-RSA-AES128-GCM-SHA256", "--alpn-protocol", "h2",
               "--alpn-protocol", "http/1.1", "--wait", lb)
+    presented = _secret(cloud, pkcs12(issue(ca, "lb-as-client", client=True)), binary=True)
     cloud.cli("loadbalancer", "pool", "create", "--name", pool, "--lb-algorithm",
               "ROUND_ROBIN", "--listener", listener, "--protocol", "HTTP", "--enable-tls",
-              "--ca-tls-container-ref", ca_ref, "--wait")
+              "--tls-container-ref", presented, "--ca-tls-container-ref", ca_ref, "--wait")
     work = cloud.workdir
     write_pem(work / "ca.pem", ca.cert_pem)
     write_pem(work / "client.pem", client.cert_pem)

@@ -200,6 +200,10 @@ class LoadBalancerSettings:
     # The network VIPs come from when a request names none is created at start-up:
     # "lb-vip-net" with a subnet on this loopback range (all of 127/8 is local on Linux).
     vip_cidr: str = "127.77.0.0/16"
+    # ACTIVE_STANDBY pairs need a VIP that can move between two network namespaces, so not
+    # a loopback one: "lb-ha-net" gets this subnet (RFC 2544's benchmarking range: on this
+    # host only, on the bridge each pair makes). Empty: no such network.
+    ha_vip_cidr: str = "198.18.77.0/24"
     health_check_interval: float = 1.0  # seconds between reads of each data plane's health
     stop_on_exit: bool = True  # a clean shutdown stops the HAProxy processes too
     # Octavia's quotas per project, -1 unlimited.

@@ -9,6 +9,7 @@ port by ``device_id`` or creates it (``ensure_port``), and deletes it by the sam
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 from typing import Any
 
 from pocketstack.common.client import ServiceError
@@ -18,6 +19,7 @@ from pocketstack.network.client import NetworkClient
 
 __all__ = [
     "DEVICE_OWNER",
+    "HA_NETWORK",
     "VIP_NETWORK",
     "Vip",
     "ensure_port",
@@ -28,6 +30,7 @@ __all__ = [
 
 DEVICE_OWNER = "Octavia"
 VIP_NETWORK = "lb-vip-net"
+HA_NETWORK = "lb-ha-net"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -111,16 +114,26 @@ async def release_port(network: NetworkClient, lb_id: str) -> None:
 
 
 async def ensure_vip_network(network: NetworkClient, settings: Settings) -> str:
-    """The shared network all-in-one VIPs come from (``lb-vip-net``, a loopback subnet), made
-    once; its subnet id."""
-    cidr = settings.loadbalancer.vip_cidr
-    found = await network.list_networks(name=VIP_NETWORK)
+    """The shared networks VIPs come from, made once: ``lb-vip-net`` (a loopback subnet,
+    for SINGLE load balancers) and, when ``[loadbalancer] ha_vip_cidr`` is set,
+    ``lb-ha-net`` (a subnet that only exists on the bridges ACTIVE_STANDBY pairs make on
+    this host). The id of the first one's subnet."""
+    options = settings.loadbalancer
+    if options.ha_vip_cidr:
+        # Its gateway (the first address) is the bridge's side: never a VIP.
+        gateway = str(next(ipaddress.ip_network(options.ha_vip_cidr).hosts()))
+        await _ensure(network, HA_NETWORK, options.ha_vip_cidr, gateway)
+    return await _ensure(network, VIP_NETWORK, options.vip_cidr, None)
+
+
+async def _ensure(network: NetworkClient, name: str, cidr: str, gateway: str | None) -> str:
+    found = await network.list_networks(name=name)
     net = found[0] if found else await network.create_network(
-        name=VIP_NETWORK, shared=True, admin_state_up=True)
+        name=name, shared=True, admin_state_up=True)
     subnets = await network.list_subnets(network_id=net["id"])
     if subnets:
         return str(subnets[0]["id"])
     subnet = await network.create_subnet(
-        network_id=net["id"], name=f"{VIP_NETWORK}-subnet", cidr=cidr, ip_version=4,
-        gateway_ip=None, enable_dhcp=False)
+        network_id=net["id"], name=f"{name}-subnet", cidr=cidr, ip_version=4,
+        gateway_ip=gateway, enable_dhcp=False)
     return str(subnet["id"])
