@@ -9,6 +9,7 @@ from collections.abc import Mapping
 
 from pocketstack.common.routing import Handler, Route
 from pocketstack.loadbalancer.handlers import (
+    amphorae,
     availability_zone_profiles,
     availability_zones,
     flavor_profiles,
@@ -67,6 +68,12 @@ RESOURCES: list[tuple[str, Mapping[str, LbHandler]]] = [
     (f"{_POLICY}/rules/{{l7rule_id}}", {"GET": l7rules.get_l7rule, "PUT": l7rules.update_l7rule,
                                          "DELETE": l7rules.delete_l7rule}),
     # -- admin resources (flavors, availability zones, quotas, providers, amphorae) --
+    ("/octavia/amphorae", {"GET": amphorae.list_amphorae}),
+    ("/octavia/amphorae/{amphora_id}", {"GET": amphorae.get_amphora,
+                                        "DELETE": amphorae.delete_amphora}),
+    ("/octavia/amphorae/{amphora_id}/failover", {"PUT": amphorae.failover_amphora}),
+    ("/octavia/amphorae/{amphora_id}/config", {"PUT": amphorae.configure_amphora}),
+    ("/octavia/amphorae/{amphora_id}/stats", {"GET": amphorae.amphora_stats}),
     ("/lbaas/flavors", {"GET": flavors.list_flavors, "POST": flavors.create_flavor}),
     ("/lbaas/flavors/{flavor_id}", {"GET": flavors.get_flavor, "PUT": flavors.update_flavor,
                                     "DELETE": flavors.delete_flavor}),
