@@ -9,6 +9,8 @@ from typing import Any
 
 from tests.api.loadbalancer.conftest import V2, LbClient
 
+from pocketstack.loadbalancer.amphora.noop import NoopDriver
+
 
 async def _settled(lbc: LbClient, lb_id: str, token: str) -> dict[str, Any]:
     found = await lbc.wait_lb(lb_id, token=token)
@@ -109,6 +111,8 @@ async def test_graph_story(lbc: LbClient) -> None:
     await _settled(lbc, lb_id, t)
 
     # Every kind can be changed (and each change settles ACTIVE again).
+    noop = lbc.service.drivers["noop"]
+    assert isinstance(noop, NoopDriver)
     for path, key, change in (
             (f"listeners/{listener['id']}", "listener", {"name": "l1b", "connection_limit": 10}),
             (f"pools/{pool['id']}", "pool", {"lb_algorithm": "LEAST_CONNECTIONS"}),
@@ -116,11 +120,13 @@ async def test_graph_story(lbc: LbClient) -> None:
             (f"healthmonitors/{hm['id']}", "healthmonitor", {"delay": 3}),
             (f"l7policies/{policy['id']}", "l7policy", {"redirect_http_code": 301}),
     ):
+        noop.proceed.clear()  # the change stays in flight until the second try is refused
         put = await lbc.put(f"{V2}/{path}", token=t, json={key: change})
         assert put.status_code == 200, put.text
         assert put.json()[key]["provisioning_status"] == "PENDING_UPDATE"
         again = await lbc.put(f"{V2}/{path}", token=t, json={key: change})
         lbc.error(again, 409, "is immutable and cannot be updated")
+        noop.proceed.set()
         await _settled(lbc, lb_id, t)
         shown = (await lbc.get(f"{V2}/{path}", token=t)).json()[key]
         assert shown["provisioning_status"] == "ACTIVE"

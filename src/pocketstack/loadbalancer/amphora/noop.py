@@ -3,6 +3,8 @@ nothing, as upstream's noop driver (API-only deployments, the API test suites)."
 
 from __future__ import annotations
 
+import asyncio
+
 from pocketstack.loadbalancer.amphora.base import HealthReport
 from pocketstack.loadbalancer.amphora.model import LoadBalancerConfig
 
@@ -12,8 +14,12 @@ __all__ = ["NoopDriver"]
 class NoopDriver:
     def __init__(self) -> None:
         self.applied: dict[str, LoadBalancerConfig] = {}
+        # Tests hold changes in flight (PENDING) by clearing this; set, nothing waits.
+        self.proceed = asyncio.Event()
+        self.proceed.set()
 
     async def apply(self, config: LoadBalancerConfig) -> None:
+        await self.proceed.wait()
         self.applied[config.id] = config
 
     async def remove(self, lb_id: str) -> None:
