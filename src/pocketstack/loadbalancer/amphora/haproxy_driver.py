@@ -10,9 +10,12 @@ call, so a driver over the same ``state_dir`` adopts what a previous controller 
 and the running one is untouched), then starts HAProxy or reloads it hitlessly, and returns
 once the new worker serves; a configuration identical to the running one changes nothing.
 
-Topologies: SINGLE is one HAProxy. ACTIVE_STANDBY is served the same way, by one HAProxy
-(no VRRP pair yet). ``failover`` of a SINGLE load balancer stops the old HAProxy and starts a
-new one: connections are refused in between (there is no second amphora to take over).
+Topologies: SINGLE is one HAProxy. ``failover`` of a SINGLE load balancer stops the old
+HAProxy and starts a new one: connections are refused in between (there is no second amphora
+to take over). ACTIVE_STANDBY is two HAProxy nodes in network namespaces with keepalived VRRP
+holding the VIP (``active_standby``); it needs root and ``vip_cidr``, and raises AmphoraError
+without them rather than serve as SINGLE. A load balancer directory holding ``pair.json``
+is a pair's: ``remove``, ``health``, ``running`` and ``close`` find it from disk.
 """
 
 from __future__ import annotations
@@ -24,13 +27,13 @@ import os
 import re
 import resource
 import shutil
-import stat
 import tempfile
-import time
 from pathlib import Path
 
+from pocketstack.loadbalancer.amphora.active_standby import ActiveStandby
 from pocketstack.loadbalancer.amphora.base import AmphoraError, HealthReport
-from pocketstack.loadbalancer.amphora.haproxy_config import LbPaths, render, tls_files
+from pocketstack.loadbalancer.amphora.haproxy_apply import apply_haproxy
+from pocketstack.loadbalancer.amphora.haproxy_config import LbPaths, render
 from pocketstack.loadbalancer.amphora.haproxy_counters import (
     carried,
     load_offsets,
@@ -93,6 +96,10 @@ class HaproxyDriver:
         self.max_connections = max_connections_for_fd_limit()
         self._locks: dict[str, asyncio.Lock] = {}
         self._exporter: bool | None = None
+        self._pairs = ActiveStandby(
+            state_dir, socket_dir, binary=self.binary, timeout=timeout,
+            max_connections=self.max_connections, exporter=self._has_exporter,
+        )  # fmt: skip
 
     def paths(self, lb_id: str) -> LbPaths:
         if not _LB_ID.match(lb_id):
@@ -111,49 +118,31 @@ class HaproxyDriver:
 
     async def apply(self, config: LoadBalancerConfig) -> None:
         async with self._lock(config.id):
-            await self._apply(config)
+            if config.topology == "ACTIVE_STANDBY":
+                await self._pairs.apply(config)
+            else:
+                await self._apply(config)
 
     async def _apply(self, config: LoadBalancerConfig) -> None:
         process = self._process(config.id)
-        paths = process.paths
         text = render(
             config,
-            paths,
+            process.paths,
             max_connections=self.max_connections,
             prometheus_exporter=await self._has_exporter(),
         )
-        running = process.master_pid() is not None
-        previous = await asyncio.to_thread(_read, paths.config)
-        if running and previous == text:
-            return
-        candidate = paths.root / "haproxy.cfg.new"
-        files = tls_files(config, paths.certs)
-        await asyncio.to_thread(_write_files, paths, files, candidate, text)
-        try:
-            await process.check_config(candidate)
-        except AmphoraError:
-            candidate.unlink(missing_ok=True)
-            raise
-        candidate.replace(paths.config)
-        started = time.monotonic()
-        if running:
-            await self._carry_counters(config.id)
-        try:
-            await (process.reload() if running else process.start())
-        except AmphoraError as error:
-            log.warning("load balancer %s: %s", config.id, error)
-            if running and previous is not None:
-                await asyncio.to_thread(_write_private, paths.config, previous)
-            elif not running:
-                await process.stop()
-            raise
-        elapsed_ms = (time.monotonic() - started) * 1000
-        action = "reloaded" if running else "started"
-        log.info("load balancer %s: haproxy %s in %.0f ms", config.id, action, elapsed_ms)
-        await asyncio.to_thread(_prune_certs, paths.certs, set(files))
+        await apply_haproxy(
+            process,
+            config,
+            text,
+            name=f"load balancer {config.id}",
+            before_reload=lambda: self._carry_counters(config.id),
+        )
 
     async def remove(self, lb_id: str) -> None:
         async with self._lock(lb_id):
+            if self._pairs.owns(lb_id):
+                await self._pairs.remove(lb_id)
             process = self._process(lb_id)
             await process.stop()
             for directory in (process.paths.root, process.paths.run):
@@ -163,13 +152,18 @@ class HaproxyDriver:
         log.info("load balancer %s: removed", lb_id)
 
     async def failover(self, config: LoadBalancerConfig, old_amphora_ids: tuple[str, ...]) -> None:
-        """SINGLE: a fresh HAProxy replaces the old one (stop, then start: a short outage)."""
+        """SINGLE: a fresh HAProxy replaces the old one (stop, then start: a short outage).
+        ACTIVE_STANDBY: each node is rebuilt in turn, the standby first."""
         async with self._lock(config.id):
+            if config.topology == "ACTIVE_STANDBY":
+                return await self._pairs.failover(config)
             await self._carry_counters(config.id)
             await self._process(config.id).stop()
             await self._apply(config)
 
     async def health(self, lb_id: str) -> HealthReport:
+        if self._pairs.owns(lb_id):
+            return await self._pairs.health(lb_id)
         process = self._process(lb_id)
         offsets = await asyncio.to_thread(load_offsets, self._counters(lb_id))
         if process.master_pid() is None:
@@ -191,7 +185,11 @@ class HaproxyDriver:
             await asyncio.to_thread(save_offsets, self._counters(lb_id), carried(report))
 
     async def running(self) -> set[str]:
-        return {lb_id for lb_id in self._known() if self._process(lb_id).master_pid()}
+        return {
+            lb_id
+            for lb_id in self._known()
+            if self._process(lb_id).master_pid() or self._pairs.alive(lb_id)
+        }
 
     async def remove_orphans(self, keep: set[str]) -> list[str]:
         """Stop and delete every load balancer under ``state_dir`` not in ``keep`` (the
@@ -205,6 +203,7 @@ class HaproxyDriver:
         if not self.keep_running:
             for lb_id in self._known():
                 async with self._lock(lb_id):
+                    await self._pairs.stop(lb_id)
                     await self._carry_counters(lb_id)
                     await self._process(lb_id).stop()
 
@@ -240,53 +239,3 @@ def _short_socket_dir(state_dir: Path) -> Path:
     directory named after ``state_dir``, so that a driver over the same state finds them."""
     digest = hashlib.sha1(os.fsencode(state_dir.absolute())).hexdigest()[:16]
     return Path(tempfile.gettempdir()) / f"pocketstack-lb-{digest}"
-
-
-def _private_dir(directory: Path) -> None:
-    """Create ``directory`` (mode 0700), refusing one that someone else made or a link."""
-    directory.mkdir(mode=0o700, parents=True, exist_ok=True)
-    status = directory.lstat()
-    if not stat.S_ISDIR(status.st_mode) or status.st_uid != os.getuid():
-        raise AmphoraError(f"{directory} is not a directory of this user's")
-    directory.chmod(0o700)
-
-
-def _read(path: Path) -> str | None:
-    try:
-        return path.read_text()
-    except FileNotFoundError:
-        return None
-
-
-def _write_private(path: Path, text: str) -> None:
-    """Write ``text`` readable by the owner only, replacing ``path`` atomically."""
-    temporary = path.with_name(path.name + ".tmp")
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w") as out:
-        out.write(text)
-    os.chmod(temporary, 0o600)
-    temporary.replace(path)
-
-
-def _write_files(paths: LbPaths, files: dict[str, str], candidate: Path, text: str) -> None:
-    for directory in (paths.root, paths.certs):
-        _private_dir(directory)
-    if paths.run is not None:
-        _private_dir(paths.run.parent)
-        _private_dir(paths.run)
-    for name, content in files.items():
-        path = paths.certs / name
-        if _read(path) != content:
-            _write_private(path, content)
-    if not paths.server_state.exists():
-        _write_private(paths.server_state, "1\n")  # an empty state, in the format's version 1
-    _write_private(candidate, text)
-
-
-def _prune_certs(certs: Path, keep: set[str]) -> None:
-    """Delete the files no configuration refers to any more (the running worker has read
-    what it needs; files are named by content, so a kept name holds the same bytes)."""
-    if certs.is_dir():
-        for path in certs.iterdir():
-            if path.name not in keep:
-                path.unlink(missing_ok=True)

@@ -60,12 +60,18 @@ def _serves(pid: int, config: Path) -> bool:
 
 
 class HaproxyProcess:
-    """The HAProxy master (and its workers) serving one load balancer's ``paths``."""
+    """The HAProxy master (and its workers) serving one load balancer's ``paths``.
 
-    def __init__(self, paths: LbPaths, binary: str, *, timeout: float = 5.0) -> None:
+    ``prefix``: what the start command runs under (``ip netns exec <ns>`` for a node of an
+    ACTIVE_STANDBY pair); a reload re-executes the master where it already runs."""
+
+    def __init__(
+        self, paths: LbPaths, binary: str, *, timeout: float = 5.0, prefix: tuple[str, ...] = ()
+    ) -> None:
         self.paths = paths
         self.binary = binary
         self.timeout = timeout
+        self.prefix = prefix
 
     def master_pid(self) -> int | None:
         """The live master's pid from the pid file, or None when none runs."""
@@ -114,7 +120,7 @@ class HaproxyProcess:
         self.paths.pid_file.unlink(missing_ok=True)  # a dead master's, or it reads as ours
         with self.paths.log.open("wb") as log:
             proc = await asyncio.create_subprocess_exec(
-                self.binary, "-W", "-D",
+                *self.prefix, self.binary, "-W", "-D",
                 "-p", str(self.paths.pid_file),
                 "-S", f"{self.paths.master_socket},mode,600",
                 "-f", str(self.paths.config),

@@ -160,3 +160,7 @@ class LoadBalancerConfig:
     enabled: bool = True  # admin_state_up False: nothing listens
     listeners: tuple[ListenerConfig, ...] = ()  # enabled listeners only
     pools: tuple[PoolConfig, ...] = ()  # enabled pools of the load balancer, by id
+    # The VIP subnet's CIDR (its gateway is the first address). ACTIVE_STANDBY needs it: the
+    # VIP floats between two network namespaces on a bridge holding that subnet; SINGLE
+    # ignores it.
+    vip_cidr: str | None = None
