@@ -10,7 +10,7 @@ import ssl
 import threading
 from collections.abc import Iterator
 
-__all__ = ["Backend", "backends", "vip_cidr"]
+__all__ = ["Backend", "backends", "ha_vip_cidr", "vip_cidr"]
 
 
 def vip_cidr() -> str:
@@ -18,6 +18,13 @@ def vip_cidr() -> str:
     (pytest-xdist) never want the same VIP address and port."""
     rng = random.SystemRandom()
     return f"127.{rng.randrange(100, 250)}.{rng.randrange(0, 256)}.0/24"
+
+
+def ha_vip_cidr() -> str:
+    """A /24 of RFC 2544's benchmarking range for one test cloud's ACTIVE_STANDBY pairs (it
+    only exists on the bridges the pairs make on this host)."""
+    rng = random.SystemRandom()
+    return f"198.{rng.choice((18, 19))}.{rng.randrange(0, 256)}.0/24"
 
 
 class _Handler(http.server.BaseHTTPRequestHandler):

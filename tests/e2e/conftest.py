@@ -30,7 +30,7 @@ from typing import Any
 
 import httpx
 import pytest
-from tests.lb_backends import vip_cidr
+from tests.lb_backends import ha_vip_cidr, vip_cidr
 
 BIN = Path(sys.executable).parent
 POCKETSTACK = BIN / "pocketstack"
@@ -169,7 +169,8 @@ class RunningCloud:
                     *extra,
                 ],
                 env=clean_env({**SERVER_ENV,
-                               "POCKETSTACK_LOADBALANCER__VIP_CIDR": self.vip_cidr}),
+                               "POCKETSTACK_LOADBALANCER__VIP_CIDR": self.vip_cidr,
+                               "POCKETSTACK_LOADBALANCER__HA_VIP_CIDR": ha_vip_cidr()}),
                 cwd=self.workdir,
                 stdin=subprocess.DEVNULL,
                 stdout=subprocess.DEVNULL,

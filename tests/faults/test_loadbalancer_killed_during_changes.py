@@ -23,7 +23,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.cloud_process import CloudProcess
-from tests.lb_backends import Backend, backends, vip_cidr
+from tests.lb_backends import Backend, backends, ha_vip_cidr, vip_cidr
 
 pytestmark = [pytest.mark.process,
               pytest.mark.skipif(__import__("shutil").which("haproxy") is None,
@@ -45,6 +45,7 @@ def server(tmp_path: Path) -> Iterator[CloudProcess]:
     data.mkdir()
     (data / "pocketstack.toml").write_text(
         f"[loadbalancer]\nhealth_check_interval = 0.5\nvip_cidr = \"{vip_cidr()}\"\n"
+        f"ha_vip_cidr = \"{ha_vip_cidr()}\"\n"
         "[compute]\nhosts_per_cell = 0\n")
     running = CloudProcess(data, ready="/load-balancer/")
     try:

@@ -21,7 +21,7 @@ import pytest
 from tests.api.accounts import new_user
 from tests.api.verbs import Verbs
 from tests.conftest import cloud_settings
-from tests.lb_backends import vip_cidr
+from tests.lb_backends import ha_vip_cidr, vip_cidr
 
 from pocketstack.allinone import Cloud, open_cloud
 from pocketstack.loadbalancer.service import LoadBalancerService
@@ -59,11 +59,11 @@ class LbClient(Verbs):
             sent["X-Auth-Token"] = token
         return await self.client.request(method, "/load-balancer" + path, headers=sent, **kw)
 
-    async def vip_subnet(self) -> str:
-        """The id of the shared VIP subnet the service made at start-up."""
+    async def vip_subnet(self, name: str = "lb-vip-net-subnet") -> str:
+        """The id of a shared VIP subnet the service made at start-up."""
         for _ in range(int(WAIT_S / 0.05)):
             found = await self.client.get("/network/v2.0/subnets",
-                                          params={"name": "lb-vip-net-subnet"},
+                                          params={"name": name},
                                           headers={"X-Auth-Token": self.admin.token})
             subnets = found.json()["subnets"]
             if subnets:
@@ -79,10 +79,11 @@ class LbClient(Verbs):
         return body
 
     async def wait_lb(self, lb_id: str, status: str | None = "ACTIVE",
-                      token: str | None = None) -> dict[str, Any] | None:
+                      token: str | None = None, within: float = WAIT_S
+                      ) -> dict[str, Any] | None:
         """Poll until the load balancer's provisioning status is ``status`` (None: gone)."""
         last: Any = None
-        for _ in range(int(WAIT_S / 0.02)):
+        for _ in range(int(within / 0.02)):
             got = await self.get(f"{V2}/loadbalancers/{lb_id}", token=token)
             if status is None and got.status_code == 404:
                 return None
@@ -127,7 +128,8 @@ def lb_settings(tmp_path: Path, **loadbalancer: Any) -> Any:
     return cloud_settings(tmp_path, overrides={
         "identity": {"password_hash_rounds": 4}, "api": {"log_requests": False},
         "loadbalancer": {"default_provider": "noop_driver", "health_check_interval": 0.2,
-                         "vip_cidr": vip_cidr(), **loadbalancer}})
+                         "vip_cidr": vip_cidr(), "ha_vip_cidr": ha_vip_cidr(),
+                         **loadbalancer}})
 
 
 @pytest.fixture

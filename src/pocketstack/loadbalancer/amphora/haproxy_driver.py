@@ -230,7 +230,8 @@ class HaproxyDriver:
 
 def _fits_sockets(directory: Path) -> bool:
     """Whether a load balancer's sockets fit under ``directory`` (ids are UUIDs)."""
-    longest = directory / _UUID_SIZED / LbPaths(Path()).master_socket.name
+    # A pair node's sockets sit one level deeper (``<lb_id>/backup/``).
+    longest = directory / _UUID_SIZED / "backup" / LbPaths(Path()).master_socket.name
     return len(os.fsencode(longest)) <= _SOCKET_PATH_MAX
 
 

@@ -92,7 +92,8 @@ async def _pool(km: tls.KeyManager, r: Record, members: list[Record],
 
 
 async def build_config(conn: AsyncConnection, km: tls.KeyManager, lb: Record,
-                       amphorae: tuple[AmphoraSpec, ...]) -> LoadBalancerConfig:
+                       amphorae: tuple[AmphoraSpec, ...],
+                       vip_cidr: str | None = None) -> LoadBalancerConfig:
     lb_id = lb["id"]
     rows = {kind: await graph.select(conn, kind, load_balancer_id=lb_id)
             for kind in ("listener", "pool", "member", "healthmonitor", "l7policy", "l7rule")}
@@ -124,4 +125,4 @@ async def build_config(conn: AsyncConnection, km: tls.KeyManager, lb: Record,
     return LoadBalancerConfig(
         id=lb_id, project_id=lb["project_id"], vip_address=lb.get("vip_address") or "",
         topology=lb["topology"], amphorae=amphorae, enabled=bool(lb["admin_state_up"]),
-        listeners=tuple(listeners), pools=tuple(pool_configs))
+        listeners=tuple(listeners), pools=tuple(pool_configs), vip_cidr=vip_cidr)

@@ -90,8 +90,10 @@ class LoadBalancerReconciler:
         async with svc.writing() as conn:
             rows, old = await amphorae.plan(conn, lb["id"], lb["topology"], lb.get("vip_address"),
                                             replace=failover)
+        cidr = await self._vip_cidr(lb)
         async with svc.reading() as conn:
-            config = await build_config(conn, svc.key_manager(), lb, amphorae.specs(rows))
+            config = await build_config(conn, svc.key_manager(), lb, amphorae.specs(rows),
+                                        cidr)
         self._crash_point(operation, "render")
         driver = svc.driver_for(lb["provider"])
         if failover:
@@ -103,6 +105,13 @@ class LoadBalancerReconciler:
             await amphorae.mark_deleted(conn, old)
             await settle.settle_success(conn, lb["id"])
         self._crash_point(operation, "settle")
+
+    async def _vip_cidr(self, lb: Record) -> str | None:
+        """The VIP subnet's CIDR, which a pair's bridge carries (ACTIVE_STANDBY only)."""
+        if lb["topology"] != "ACTIVE_STANDBY" or not lb.get("vip_subnet_id"):
+            return None
+        subnet = await self.svc.network().get_subnet(lb["vip_subnet_id"])
+        return None if subnet is None else str(subnet["cidr"])
 
     async def _lost(self, lb: Record) -> bool:
         """An ACTIVE load balancer of a real data plane that nothing serves (the data plane
@@ -116,8 +125,10 @@ class LoadBalancerReconciler:
         async with self.svc.writing() as conn:
             rows, _ = await amphorae.plan(conn, lb["id"], lb["topology"], lb.get("vip_address"),
                                           replace=False)
+        cidr = await self._vip_cidr(lb)
         async with self.svc.reading() as conn:
-            config = await build_config(conn, self.svc.key_manager(), lb, amphorae.specs(rows))
+            config = await build_config(conn, self.svc.key_manager(), lb, amphorae.specs(rows),
+                                        cidr)
         await self.svc.driver_for(lb["provider"]).apply(config)
         log.info("load balancer %s served again", lb["id"])
 
