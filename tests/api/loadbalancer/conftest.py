@@ -146,4 +146,12 @@ async def lbc(tmp_path: Path, lb_options: dict[str, Any]) -> AsyncIterator[LbCli
             admin = await _login(client, {"name": "admin", "domain": {"id": "default"},
                                           "password": cloud.admin_password},
                                  {"project": {"name": "admin", "domain": {"id": "default"}}})
-            yield LbClient(cloud, client, admin)
+            lbc = LbClient(cloud, client, admin)
+            try:
+                yield lbc
+            finally:  # nothing outlives the story: processes, namespaces, bridges
+                driver = lbc.service.drivers["amphora"]
+                state = cloud.settings.data_dir / "loadbalancer"
+                for entry in state.iterdir() if state.is_dir() else ():
+                    if entry.is_dir():
+                        await driver.remove(entry.name)
