@@ -30,7 +30,7 @@ from pocketstack.loadbalancer.schemas import healthmonitors as schemas
 from pocketstack.loadbalancer.service import LoadBalancerService
 
 __all__ = ["create_health_monitor", "delete_health_monitor", "get_health_monitor",
-           "list_health_monitors", "update_health_monitor"]
+           "list_health_monitors", "new_health_monitor", "update_health_monitor"]
 
 _FILTERS = ("id", "name", "provisioning_status", "operating_status", "admin_state_up",
             "type", "delay", "timeout", "max_retries", "max_retries_down", "http_method",
@@ -67,6 +67,17 @@ def _checked(fields: Record, pool_protocol: str) -> Record:
     return fields
 
 
+def new_health_monitor(spec: dict[str, Any], pool: Record) -> Record:
+    """The record of a new health monitor of ``pool`` (defaults filled, rules checked)."""
+    fields = {k: v for k, v in spec.items() if k not in ("project_id", "tenant_id", "pool_id")}
+    record: Record = {"http_version": None, "domain_name": None, "admin_state_up": True,
+                      **_checked(fields, pool["protocol"]), "pool_id": pool["id"],
+                      "load_balancer_id": pool["load_balancer_id"],
+                      "project_id": pool["project_id"], "operating_status": "OFFLINE"}
+    record["admin_state_up"] = record["admin_state_up"] is not False
+    return record
+
+
 async def list_health_monitors(svc: LoadBalancerService, request: Request) -> Response:
     ctx = authorize(svc, request, "healthmonitor", "get_all", None)
     project = None if is_admin(svc, ctx) else ctx.authenticated.project_id or ""
@@ -90,12 +101,7 @@ async def create_health_monitor(svc: LoadBalancerService, request: Request) -> R
                                project_id=visible_project(svc, request))
         using = await locks.listeners_using_pool(conn, pool["load_balancer_id"], pool["id"])
     authorize(svc, request, "healthmonitor", "post", pool["project_id"])
-    fields = {k: v for k, v in spec.items() if k not in ("project_id", "tenant_id")}
-    record: Record = {"http_version": None, "domain_name": None, "admin_state_up": True,
-                      **_checked(fields, pool["protocol"]),
-                      "load_balancer_id": pool["load_balancer_id"],
-                      "project_id": pool["project_id"], "operating_status": "OFFLINE"}
-    record["admin_state_up"] = record["admin_state_up"] is not False
+    record = new_health_monitor(spec, pool)
 
     async def check(conn: AsyncConnection) -> None:
         if await graph.select(conn, "healthmonitor", pool_id=pool["id"]):

@@ -30,7 +30,7 @@ from pocketstack.loadbalancer.schemas import l7 as schemas
 from pocketstack.loadbalancer.service import LoadBalancerService
 
 __all__ = ["create_l7policy", "delete_l7policy", "get_l7policy", "list_l7policies",
-           "update_l7policy"]
+           "new_l7policy", "update_l7policy"]
 
 _FILTERS = ("id", "name", "description", "provisioning_status", "operating_status",
             "admin_state_up", "action", "position", "listener_id", "redirect_pool_id",
@@ -69,28 +69,34 @@ def _pool_check(listener: Record, pool_id: str | None) -> Any:
     return check
 
 
+def new_l7policy(spec: dict[str, Any], listener: Record) -> Record:
+    """The record of a new L7 policy of ``listener`` (consistent redirects; placed last)."""
+    if listener["protocol"] not in ("HTTP", "TERMINATED_HTTPS"):
+        if listener["protocol"] == "PROMETHEUS":
+            raise Invalid("Protocol PROMETHEUS listeners cannot have child objects.")
+        raise Invalid.validation(f"L7 policies are only for HTTP and TERMINATED_HTTPS "
+                                 f"listeners, not {listener['protocol']}.")
+    fields = l7.policy_fields({k: v for k, v in spec.items() if k not in (
+        "project_id", "tenant_id", "rules", "redirect_pool", "listener_id")}, {})
+    record: Record = {"admin_state_up": True, "description": None, **fields,
+                      "listener_id": listener["id"],
+                      "load_balancer_id": listener["load_balancer_id"],
+                      "project_id": listener["project_id"], "operating_status": "OFFLINE",
+                      "id": graph.new_id()}
+    record["admin_state_up"] = record["admin_state_up"] is not False
+    return record
+
+
 async def create_l7policy(svc: LoadBalancerService, request: Request) -> Response:
     spec = await body_of(request, "l7policy", schemas.POLICY_CREATE)
     async with svc.reading() as conn:
         listener = await graph.get(conn, "listener", spec["listener_id"],
                                    project_id=visible_project(svc, request))
     authorize(svc, request, "l7policy", "post", listener["project_id"])
-    if listener["protocol"] not in ("HTTP", "TERMINATED_HTTPS"):
-        if listener["protocol"] == "PROMETHEUS":
-            raise Invalid("Protocol PROMETHEUS listeners cannot have child objects.")
-        raise Invalid.validation(f"L7 policies are only for HTTP and TERMINATED_HTTPS "
-                                 f"listeners, not {listener['protocol']}.")
     if spec.get("rules"):
         raise Invalid.validation("Policies are created without embedded rules here; create "
                                  "them separately.")
-    fields = l7.policy_fields({k: v for k, v in spec.items()
-                               if k not in ("project_id", "tenant_id", "rules")}, {})
-    record: Record = {"admin_state_up": True, "description": None, **fields,
-                      "listener_id": listener["id"],
-                      "load_balancer_id": listener["load_balancer_id"],
-                      "project_id": listener["project_id"], "operating_status": "OFFLINE"}
-    record["admin_state_up"] = record["admin_state_up"] is not False
-    record["id"] = graph.new_id()
+    record = new_l7policy(spec, listener)
     wanted = spec.get("position")
 
     async def after(conn: AsyncConnection) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
 from starlette.responses import Response
@@ -21,7 +23,8 @@ from pocketstack.loadbalancer.objects.graph import Record
 from pocketstack.loadbalancer.schemas import l7 as schemas
 from pocketstack.loadbalancer.service import LoadBalancerService
 
-__all__ = ["create_l7rule", "delete_l7rule", "get_l7rule", "list_l7rules", "update_l7rule"]
+__all__ = ["create_l7rule", "delete_l7rule", "get_l7rule", "list_l7rules", "new_l7rule",
+           "update_l7rule"]
 
 _FILTERS = ("id", "provisioning_status", "operating_status", "admin_state_up", "type",
             "compare_type", "key", "value", "invert", "project_id", "created_at", "updated_at")
@@ -44,6 +47,18 @@ async def _rule(svc: LoadBalancerService, request: Request, action: str) -> Reco
     return rule
 
 
+def new_l7rule(spec: dict[str, Any], policy: Record) -> Record:
+    """The record of a new rule of ``policy`` (checked for its type)."""
+    record: Record = {"key": None, "invert": False, "admin_state_up": True,
+                      **{k: v for k, v in spec.items() if k not in ("project_id", "tenant_id")},
+                      "l7policy_id": policy["id"], "load_balancer_id": policy["load_balancer_id"],
+                      "project_id": policy["project_id"], "operating_status": "OFFLINE"}
+    record["invert"] = bool(record["invert"])
+    record["admin_state_up"] = record["admin_state_up"] is not False
+    l7.check_rule(record)
+    return record
+
+
 async def list_l7rules(svc: LoadBalancerService, request: Request) -> Response:
     policy = await _policy(svc, request, "get_all")
     async with svc.reading() as conn:
@@ -59,13 +74,7 @@ async def get_l7rule(svc: LoadBalancerService, request: Request) -> Response:
 async def create_l7rule(svc: LoadBalancerService, request: Request) -> Response:
     policy = await _policy(svc, request, "post")
     spec = await body_of(request, "rule", schemas.RULE_CREATE)
-    record: Record = {"key": None, "invert": False, "admin_state_up": True,
-                      **{k: v for k, v in spec.items() if k not in ("project_id", "tenant_id")},
-                      "l7policy_id": policy["id"], "load_balancer_id": policy["load_balancer_id"],
-                      "project_id": policy["project_id"], "operating_status": "OFFLINE"}
-    record["invert"] = bool(record["invert"])
-    record["admin_state_up"] = record["admin_state_up"] is not False
-    l7.check_rule(record)
+    record = new_l7rule(spec, policy)
 
     async def check(conn: AsyncConnection) -> None:
         if len(await graph.select(conn, "l7rule", l7policy_id=policy["id"])) >= l7.MAX_RULES:

@@ -31,7 +31,7 @@ from pocketstack.loadbalancer.schemas import listeners as schemas
 from pocketstack.loadbalancer.service import LoadBalancerService
 
 __all__ = ["create_listener", "delete_listener", "get_listener", "list_listeners",
-           "listener_stats", "update_listener"]
+           "listener_stats", "new_listener", "render_listeners", "update_listener"]
 
 _FILTERS = ("id", "name", "description", "provisioning_status", "operating_status",
             "admin_state_up", "protocol", "protocol_port", "connection_limit",
@@ -44,7 +44,8 @@ _DEFAULTS: dict[str, Any] = {"connection_limit": -1, "timeout_client_data": 5000
 _TLS_PROTOCOLS = ("TERMINATED_HTTPS",)
 
 
-async def _render(svc: LoadBalancerService, records: list[Record]) -> list[dict[str, Any]]:
+async def render_listeners(svc: LoadBalancerService, records: list[Record]
+                           ) -> list[dict[str, Any]]:
     async with svc.reading() as conn:
         rel = await relations.of_listeners(conn, records)
     return [views.render("listener", r, **rel[r["id"]]) for r in records]
@@ -64,7 +65,7 @@ async def list_listeners(svc: LoadBalancerService, request: Request) -> Response
 
 async def get_listener(svc: LoadBalancerService, request: Request) -> Response:
     listener = await find(svc, request, "listener", "listener_id", "get_one")
-    return json_response({"listener": (await _render(svc, [listener]))[0]})
+    return json_response({"listener": (await render_listeners(svc, [listener]))[0]})
 
 
 def _normalised(spec: dict[str, Any], record: Record) -> dict[str, Any]:
@@ -89,6 +90,20 @@ def _normalised(spec: dict[str, Any], record: Record) -> dict[str, Any]:
         raise Invalid.validation("The HSTS feature can only be used in combination with a "
                                  "TERMINATED_HTTPS listener.")
     return out
+
+
+def new_listener(spec: dict[str, Any], lb: Record) -> Record:
+    """The record of a new listener of ``lb`` (defaults filled, rules checked)."""
+    base: Record = {**_DEFAULTS, "protocol": spec["protocol"],
+                    "protocol_port": spec["protocol_port"]}
+    fields = {k: v for k, v in spec.items() if k not in (
+        "loadbalancer_id", "project_id", "tenant_id", "default_pool", "l7policies")}
+    record: Record = {**base, "insert_headers": {}, "sni_container_refs": [],
+                      **_normalised(fields, base), "load_balancer_id": lb["id"],
+                      "project_id": lb["project_id"], "operating_status": "OFFLINE",
+                      "id": graph.new_id()}
+    record["admin_state_up"] = record.get("admin_state_up", True) is not False
+    return record
 
 
 def _checks(svc: LoadBalancerService, listener: Record) -> Any:
@@ -121,17 +136,10 @@ async def create_listener(svc: LoadBalancerService, request: Request) -> Respons
     if spec.get("default_pool") or spec.get("l7policies"):
         raise Invalid.validation("Listeners are created without embedded pools or policies "
                                  "here; create them separately.")
-    base: Record = {**_DEFAULTS, "protocol": spec["protocol"],
-                    "protocol_port": spec["protocol_port"]}
-    fields = {k: v for k, v in spec.items() if k not in (
-        "loadbalancer_id", "project_id", "tenant_id", "default_pool", "l7policies")}
-    record: Record = {**base, "insert_headers": {}, "sni_container_refs": [],
-                      **_normalised(fields, base), "load_balancer_id": lb["id"],
-                      "project_id": lb["project_id"], "operating_status": "OFFLINE"}
-    record["admin_state_up"] = record.get("admin_state_up", True) is not False
+    record = new_listener(spec, lb)
     await check_listener_tls(svc, record)
     made = await create_child(svc, "listener", record, check=_checks(svc, record))
-    return json_response({"listener": (await _render(svc, [made]))[0]}, 201)
+    return json_response({"listener": (await render_listeners(svc, [made]))[0]}, 201)
 
 
 async def update_listener(svc: LoadBalancerService, request: Request) -> Response:
@@ -144,7 +152,7 @@ async def update_listener(svc: LoadBalancerService, request: Request) -> Respons
         await check_listener_tls(svc, merged)
     updated = await update_child(svc, "listener", listener, changes, listener_ids=[listener["id"]],
                                  check=_checks(svc, merged))
-    return json_response({"listener": (await _render(svc, [updated]))[0]})
+    return json_response({"listener": (await render_listeners(svc, [updated]))[0]})
 
 
 async def delete_listener(svc: LoadBalancerService, request: Request) -> Response:

@@ -3,6 +3,7 @@ failover."""
 
 from __future__ import annotations
 
+import collections
 from typing import Any
 
 from starlette.requests import Request
@@ -11,7 +12,7 @@ from starlette.responses import Response
 from pocketstack.common.asgi import empty_response, json_response
 from pocketstack.common.context import context_of
 from pocketstack.loadbalancer import vips
-from pocketstack.loadbalancer.handlers import views
+from pocketstack.loadbalancer.handlers import full_graph, listeners, pools, views
 from pocketstack.loadbalancer.handlers.base import (
     authorize,
     body_of,
@@ -85,16 +86,28 @@ async def create_load_balancer(svc: LoadBalancerService, request: Request) -> Re
     authorize(svc, request, "loadbalancer", "post", project)
     network = svc.network()
     vip = await vips.resolve(network, spec)
+    lb_id = graph.new_id()
+    planned: full_graph.Planned = []
+    if full_graph.is_full_graph(spec):
+        async with svc.reading() as conn:
+            provider, _ = await flavors.placement_of(
+                conn, spec.get("flavor_id"), spec.get("provider"), svc.settings.loadbalancer)
+        planned = full_graph.build(spec, {"id": lb_id, "project_id": project,
+                                          "provider": provider})
+        await full_graph.check_certificates(svc, planned)
     async with svc.writing() as conn:
         provider, topology = await flavors.placement_of(
             conn, spec.get("flavor_id"), spec.get("provider"), svc.settings.loadbalancer)
         if spec.get("availability_zone"):
             await availability_zones.check_usable(conn, spec["availability_zone"])
-        await quotas.check(conn, svc.settings.loadbalancer, project, {"loadbalancer": 1})
+        counts = collections.Counter(kind for kind, _ in planned)
+        await quotas.check(conn, svc.settings.loadbalancer, project,
+                           {"loadbalancer": 1, **counts})
         lb = await load_balancers.insert_new(
-            conn, {**spec, "vip_address": vip.address, "vip_port_id": vip.port_id},
+            conn, {**spec, "id": lb_id, "vip_address": vip.address, "vip_port_id": vip.port_id},
             project_id=project, provider=provider, topology=topology,
             vip_network_id=vip.network_id, vip_subnet_id=vip.subnet_id)
+        await full_graph.insert(conn, planned)
     try:
         vip = await vips.ensure_port(network, lb["id"], project, vip)
     except LbError:
@@ -106,7 +119,14 @@ async def create_load_balancer(svc: LoadBalancerService, request: Request) -> Re
                                         address=vip.address)
         lb = await graph.get(conn, "loadbalancer", lb["id"])
     svc.nudge(lb["id"])
-    return json_response({"loadbalancer": (await _view(svc, [lb]))[0]}, 201)
+    view = (await _view(svc, [lb]))[0]
+    if planned:  # a full graph is answered with its objects, not only their ids
+        async with svc.reading() as conn:
+            view["listeners"] = await listeners.render_listeners(
+                svc, await graph.select(conn, "listener", load_balancer_id=lb["id"]))
+            view["pools"] = await pools.render_pools(
+                svc, await graph.select(conn, "pool", load_balancer_id=lb["id"]))
+    return json_response({"loadbalancer": view}, 201)
 
 
 async def update_load_balancer(svc: LoadBalancerService, request: Request) -> Response:

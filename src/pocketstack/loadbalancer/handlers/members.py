@@ -30,7 +30,7 @@ from pocketstack.loadbalancer.schemas import members as schemas
 from pocketstack.loadbalancer.service import LoadBalancerService
 
 __all__ = ["batch_update_members", "create_member", "delete_member", "get_member",
-           "list_members", "update_member"]
+           "list_members", "new_member", "update_member"]
 
 _FILTERS = ("id", "name", "provisioning_status", "operating_status", "admin_state_up",
             "address", "protocol_port", "weight", "backup", "subnet_id", "monitor_address",
@@ -92,7 +92,8 @@ def _fields(spec: dict[str, Any], *, creating: bool) -> Record:
     return out
 
 
-def _new(pool: Record, spec: dict[str, Any], monitored: bool) -> Record:
+def new_member(pool: Record, spec: dict[str, Any], monitored: bool) -> Record:
+    """The record of a new member of ``pool`` (NO_MONITOR unless ``monitored``)."""
     record: Record = {"weight": 1, "backup": False, "subnet_id": None, "monitor_address": None,
                       "monitor_port": None, "vnic_type": "normal", "admin_state_up": True,
                       **_fields(spec, creating=True), "pool_id": pool["id"],
@@ -125,7 +126,7 @@ async def create_member(svc: LoadBalancerService, request: Request) -> Response:
     pool = await _pool(svc, request, "post")
     spec = await body_of(request, "member", schemas.CREATE)
     async with svc.reading() as conn:
-        record = _new(pool, spec, await _monitored(conn, pool["id"]))
+        record = new_member(pool, spec, await _monitored(conn, pool["id"]))
         using = await locks.listeners_using_pool(conn, pool["load_balancer_id"], pool["id"])
     made = await create_child(svc, "member", record, listener_ids=using,
                               check=_unique(pool["id"], record))
@@ -183,7 +184,7 @@ async def batch_update_members(svc: LoadBalancerService, request: Request) -> Re
         await quotas.check(conn, svc.settings.loadbalancer, pool["project_id"],
                            {"member": len(new)})
         for key in new:
-            await graph.insert(conn, "member", {**_new(pool, wanted[key], monitored),
+            await graph.insert(conn, "member", {**new_member(pool, wanted[key], monitored),
                                                 "provisioning_status": "PENDING_CREATE"})
         for member, fields in changed:
             fields.pop("address", None)

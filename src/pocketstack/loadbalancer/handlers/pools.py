@@ -33,7 +33,8 @@ from pocketstack.loadbalancer.objects.providers import PROVIDERS
 from pocketstack.loadbalancer.schemas import pools as schemas
 from pocketstack.loadbalancer.service import LoadBalancerService
 
-__all__ = ["create_pool", "delete_pool", "get_pool", "list_pools", "update_pool"]
+__all__ = ["create_pool", "delete_pool", "get_pool", "list_pools", "new_pool", "render_pools",
+           "update_pool"]
 
 _FILTERS = ("id", "name", "description", "provisioning_status", "operating_status",
             "admin_state_up", "protocol", "lb_algorithm", "load_balancer_id", "loadbalancer_id",
@@ -41,7 +42,8 @@ _FILTERS = ("id", "name", "description", "provisioning_status", "operating_statu
 _COOKIE = re.compile(r'^[^\x00-\x20\x7f"(),/:;<=>?@\[\\\]{}]+$')
 
 
-async def _render(svc: LoadBalancerService, records: list[Record]) -> list[dict[str, Any]]:
+async def render_pools(svc: LoadBalancerService, records: list[Record]
+                       ) -> list[dict[str, Any]]:
     async with svc.reading() as conn:
         rel = await relations.of_pools(conn, records)
     return [views.render("pool", r, **rel[r["id"]]) for r in records]
@@ -61,7 +63,7 @@ async def list_pools(svc: LoadBalancerService, request: Request) -> Response:
 
 async def get_pool(svc: LoadBalancerService, request: Request) -> Response:
     pool = await find(svc, request, "pool", "pool_id", "get_one")
-    return json_response({"pool": (await _render(svc, [pool]))[0]})
+    return json_response({"pool": (await render_pools(svc, [pool]))[0]})
 
 
 def _persistence(protocol: str, given: Any, stored: Any) -> Any:
@@ -114,6 +116,19 @@ def _normalised(spec: dict[str, Any], record: Record, provider: str) -> dict[str
     return out
 
 
+def new_pool(spec: dict[str, Any], lb: Record) -> Record:
+    """The record of a new pool of ``lb`` (defaults filled, rules checked)."""
+    base: Record = {"protocol": spec["protocol"], "lb_algorithm": spec["lb_algorithm"],
+                    "session_persistence": None, "tls_enabled": False,
+                    "tls_container_ref": None, "ca_tls_container_ref": None,
+                    "crl_container_ref": None}
+    record: Record = {**base, **_normalised(spec, base, lb["provider"]),
+                      "load_balancer_id": lb["id"], "project_id": lb["project_id"],
+                      "operating_status": "OFFLINE", "id": graph.new_id()}
+    record["admin_state_up"] = record.get("admin_state_up", True) is not False
+    return record
+
+
 async def create_pool(svc: LoadBalancerService, request: Request) -> Response:
     spec = await body_of(request, "pool", schemas.CREATE)
     if spec.get("healthmonitor") or spec.get("members"):
@@ -134,16 +149,8 @@ async def create_pool(svc: LoadBalancerService, request: Request) -> Response:
                                      "listener_id")
         lb = await graph.get(conn, "loadbalancer", lb_id, project_id=scope)
     authorize(svc, request, "pool", "post", lb["project_id"])
-    base: Record = {"protocol": spec["protocol"], "lb_algorithm": spec["lb_algorithm"],
-                    "session_persistence": None, "tls_enabled": False,
-                    "tls_container_ref": None, "ca_tls_container_ref": None,
-                    "crl_container_ref": None}
-    record: Record = {**base, **_normalised(spec, base, lb["provider"]),
-                      "load_balancer_id": lb["id"], "project_id": lb["project_id"],
-                      "operating_status": "OFFLINE"}
-    record["admin_state_up"] = record.get("admin_state_up", True) is not False
+    record = new_pool(spec, lb)
     await check_pool_tls(svc, record)
-    record["id"] = graph.new_id()
 
     async def check(conn: AsyncConnection) -> None:
         if listener is not None:
@@ -159,7 +166,7 @@ async def create_pool(svc: LoadBalancerService, request: Request) -> Response:
 
     made = await create_child(svc, "pool", record, check=check, after=after,
                               listener_ids=[listener["id"]] if listener else [])
-    return json_response({"pool": (await _render(svc, [made]))[0]}, 201)
+    return json_response({"pool": (await render_pools(svc, [made]))[0]}, 201)
 
 
 async def update_pool(svc: LoadBalancerService, request: Request) -> Response:
@@ -172,7 +179,7 @@ async def update_pool(svc: LoadBalancerService, request: Request) -> Response:
     if any(k.endswith("_ref") for k in spec):
         await check_pool_tls(svc, {**pool, **changes})
     updated = await update_child(svc, "pool", pool, changes, listener_ids=using)
-    return json_response({"pool": (await _render(svc, [updated]))[0]})
+    return json_response({"pool": (await render_pools(svc, [updated]))[0]})
 
 
 async def delete_pool(svc: LoadBalancerService, request: Request) -> Response:

@@ -24,6 +24,7 @@ async def insert_new(conn: AsyncConnection, spec: dict[str, Any], *, project_id:
                      vip_subnet_id: str) -> Record:
     """The load balancer's row, PENDING_CREATE and OFFLINE, its VIP not yet allocated."""
     record: Record = {
+        "id": spec.get("id") or graph.new_id(),
         "project_id": project_id,
         "name": spec.get("name"),
         "description": spec.get("description"),
