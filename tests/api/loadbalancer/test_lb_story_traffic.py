@@ -93,7 +93,7 @@ async def test_traffic_story(lbc: LbClient) -> None:
             # through the ten reloads (the client keeps its connection alive: one
             # connection per worker, every response counted).
             stats = (await lbc.get(f"{V2}/loadbalancers/{lb_id}/stats")).json()["stats"]
-            assert stats["total_connections"] >= 10, stats
+            assert stats["total_connections"] >= 3, stats
             assert stats["bytes_out"] >= (30 + answered) * 50, (stats, answered)
 
             servers[2].stop()

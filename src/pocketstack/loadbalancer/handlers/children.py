@@ -9,17 +9,48 @@ from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.requests import Request
+from starlette.responses import Response
 
-from pocketstack.loadbalancer.handlers.base import authorize, visible_project
-from pocketstack.loadbalancer.objects import graph, locks, quotas
+from pocketstack.loadbalancer.handlers import views
+from pocketstack.loadbalancer.handlers.base import (
+    authorize,
+    is_admin,
+    list_response,
+    visible_project,
+)
+from pocketstack.loadbalancer.objects import graph, locks, quotas, relations
 from pocketstack.loadbalancer.objects.errors import RESOURCE_NAMES, Conflict
 from pocketstack.loadbalancer.objects.graph import Record
 from pocketstack.loadbalancer.service import LoadBalancerService
 
-__all__ = ["Check", "create_child", "delete_child", "find", "update_child"]
+__all__ = ["Check", "create_child", "delete_child", "find", "list_kind", "render",
+           "update_child"]
 
 # A rule that needs the database, run inside the locked transaction (409s, 400s).
 Check = Callable[[AsyncConnection], Awaitable[None]]
+
+
+async def render(svc: LoadBalancerService, kind: str, records: list[Record]
+                 ) -> list[dict[str, Any]]:
+    """``records`` as the API shows them, with their relations."""
+    async with svc.reading() as conn:
+        rel = await relations.of(conn, kind, records)
+    return [views.render(kind, r, **rel.get(r["id"], {})) for r in records]
+
+
+async def list_kind(svc: LoadBalancerService, request: Request, kind: str, plural: str,
+                    filterable: Iterable[str]) -> Response:
+    """``GET /lbaas/<plural>``: the caller's project's objects (any project's for an admin),
+    one page of them."""
+    ctx = authorize(svc, request, kind, "get_all", None)
+    project = None if is_admin(svc, ctx) else ctx.authenticated.project_id or ""
+    async with svc.reading() as conn:
+        records = await graph.select(conn, kind, project_id=project)
+        rel = await relations.of(conn, kind, records)
+    for r in records:
+        r["loadbalancer_id"] = r["load_balancer_id"]
+    return list_response(request, records, plural=plural, filterable=filterable,
+                         view=lambda r: views.render(kind, r, **rel.get(r["id"], {})))
 
 
 async def find(svc: LoadBalancerService, request: Request, kind: str, param: str,

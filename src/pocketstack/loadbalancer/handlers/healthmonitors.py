@@ -13,17 +13,16 @@ from pocketstack.loadbalancer.handlers import views
 from pocketstack.loadbalancer.handlers.base import (
     authorize,
     body_of,
-    is_admin,
-    list_response,
     visible_project,
 )
 from pocketstack.loadbalancer.handlers.children import (
     create_child,
     delete_child,
     find,
+    list_kind,
     update_child,
 )
-from pocketstack.loadbalancer.objects import graph, locks, relations
+from pocketstack.loadbalancer.objects import graph, locks
 from pocketstack.loadbalancer.objects.errors import Conflict, Invalid
 from pocketstack.loadbalancer.objects.graph import Record
 from pocketstack.loadbalancer.schemas import healthmonitors as schemas
@@ -79,13 +78,7 @@ def new_health_monitor(spec: dict[str, Any], pool: Record) -> Record:
 
 
 async def list_health_monitors(svc: LoadBalancerService, request: Request) -> Response:
-    ctx = authorize(svc, request, "healthmonitor", "get_all", None)
-    project = None if is_admin(svc, ctx) else ctx.authenticated.project_id or ""
-    async with svc.reading() as conn:
-        records = await graph.select(conn, "healthmonitor", project_id=project)
-        rel = await relations.of_health_monitors(conn, records)
-    return list_response(request, records, plural="healthmonitors", filterable=_FILTERS,
-                         view=lambda r: views.render("healthmonitor", r, **rel[r["id"]]))
+    return await list_kind(svc, request, "healthmonitor", "healthmonitors", _FILTERS)
 
 
 async def get_health_monitor(svc: LoadBalancerService, request: Request) -> Response:

@@ -9,21 +9,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pocketstack.common.asgi import empty_response, json_response
-from pocketstack.loadbalancer.handlers import views
 from pocketstack.loadbalancer.handlers.base import (
     authorize,
     body_of,
-    is_admin,
-    list_response,
     visible_project,
 )
 from pocketstack.loadbalancer.handlers.children import (
     create_child,
     delete_child,
     find,
+    list_kind,
+    render,
     update_child,
 )
-from pocketstack.loadbalancer.objects import graph, l7, relations
+from pocketstack.loadbalancer.objects import graph, l7
 from pocketstack.loadbalancer.objects.errors import Invalid
 from pocketstack.loadbalancer.objects.graph import Record
 from pocketstack.loadbalancer.schemas import l7 as schemas
@@ -38,25 +37,13 @@ _FILTERS = ("id", "name", "description", "provisioning_status", "operating_statu
             "updated_at")
 
 
-async def _render(svc: LoadBalancerService, records: list[Record]) -> list[dict[str, Any]]:
-    async with svc.reading() as conn:
-        rel = await relations.of_l7policies(conn, records)
-    return [views.render("l7policy", r, **rel[r["id"]]) for r in records]
-
-
 async def list_l7policies(svc: LoadBalancerService, request: Request) -> Response:
-    ctx = authorize(svc, request, "l7policy", "get_all", None)
-    project = None if is_admin(svc, ctx) else ctx.authenticated.project_id or ""
-    async with svc.reading() as conn:
-        records = await graph.select(conn, "l7policy", project_id=project)
-        rel = await relations.of_l7policies(conn, records)
-    return list_response(request, records, plural="l7policies", filterable=_FILTERS,
-                         view=lambda r: views.render("l7policy", r, **rel[r["id"]]))
+    return await list_kind(svc, request, "l7policy", "l7policies", _FILTERS)
 
 
 async def get_l7policy(svc: LoadBalancerService, request: Request) -> Response:
     policy = await find(svc, request, "l7policy", "l7policy_id", "get_one")
-    return json_response({"l7policy": (await _render(svc, [policy]))[0]})
+    return json_response({"l7policy": (await render(svc, "l7policy", [policy]))[0]})
 
 
 def _pool_check(listener: Record, pool_id: str | None) -> Any:
@@ -106,7 +93,7 @@ async def create_l7policy(svc: LoadBalancerService, request: Request) -> Respons
                               listener_ids=[listener["id"]],
                               check=_pool_check(listener, record.get("redirect_pool_id")),
                               after=after)
-    return json_response({"l7policy": (await _render(svc, [made]))[0]}, 201)
+    return json_response({"l7policy": (await render(svc, "l7policy", [made]))[0]}, 201)
 
 
 async def update_l7policy(svc: LoadBalancerService, request: Request) -> Response:
@@ -125,7 +112,7 @@ async def update_l7policy(svc: LoadBalancerService, request: Request) -> Respons
 
     updated = await update_child(svc, "l7policy", policy, changes,
                                  listener_ids=[listener["id"]], check=check)
-    return json_response({"l7policy": (await _render(svc, [updated]))[0]})
+    return json_response({"l7policy": (await render(svc, "l7policy", [updated]))[0]})
 
 
 async def delete_l7policy(svc: LoadBalancerService, request: Request) -> Response:

@@ -9,12 +9,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pocketstack.common.asgi import empty_response, json_response
-from pocketstack.loadbalancer.handlers import views
 from pocketstack.loadbalancer.handlers.base import (
     authorize,
     body_of,
-    is_admin,
-    list_response,
     visible_project,
 )
 from pocketstack.loadbalancer.handlers.certificates import check_listener_tls, tls_defaults
@@ -22,9 +19,11 @@ from pocketstack.loadbalancer.handlers.children import (
     create_child,
     delete_child,
     find,
+    list_kind,
+    render,
     update_child,
 )
-from pocketstack.loadbalancer.objects import graph, protocols, relations
+from pocketstack.loadbalancer.objects import graph, protocols
 from pocketstack.loadbalancer.objects.errors import Conflict, Invalid
 from pocketstack.loadbalancer.objects.graph import Record
 from pocketstack.loadbalancer.schemas import listeners as schemas
@@ -46,21 +45,11 @@ _TLS_PROTOCOLS = ("TERMINATED_HTTPS",)
 
 async def render_listeners(svc: LoadBalancerService, records: list[Record]
                            ) -> list[dict[str, Any]]:
-    async with svc.reading() as conn:
-        rel = await relations.of_listeners(conn, records)
-    return [views.render("listener", r, **rel[r["id"]]) for r in records]
+    return await render(svc, "listener", records)
 
 
 async def list_listeners(svc: LoadBalancerService, request: Request) -> Response:
-    ctx = authorize(svc, request, "listener", "get_all", None)
-    project = None if is_admin(svc, ctx) else ctx.authenticated.project_id or ""
-    async with svc.reading() as conn:
-        records = await graph.select(conn, "listener", project_id=project)
-        rel = await relations.of_listeners(conn, records)
-    for r in records:
-        r["loadbalancer_id"] = r["load_balancer_id"]
-    return list_response(request, records, plural="listeners", filterable=_FILTERS,
-                         view=lambda r: views.render("listener", r, **rel[r["id"]]))
+    return await list_kind(svc, request, "listener", "listeners", _FILTERS)
 
 
 async def get_listener(svc: LoadBalancerService, request: Request) -> Response:

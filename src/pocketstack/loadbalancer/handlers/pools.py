@@ -11,12 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pocketstack.common.asgi import empty_response, json_response
-from pocketstack.loadbalancer.handlers import views
 from pocketstack.loadbalancer.handlers.base import (
     authorize,
     body_of,
-    is_admin,
-    list_response,
     visible_project,
 )
 from pocketstack.loadbalancer.handlers.certificates import check_pool_tls, tls_defaults
@@ -24,9 +21,11 @@ from pocketstack.loadbalancer.handlers.children import (
     create_child,
     delete_child,
     find,
+    list_kind,
+    render,
     update_child,
 )
-from pocketstack.loadbalancer.objects import graph, locks, protocols, relations
+from pocketstack.loadbalancer.objects import graph, locks, protocols
 from pocketstack.loadbalancer.objects.errors import Conflict, Invalid, NotImplementedByProvider
 from pocketstack.loadbalancer.objects.graph import Record
 from pocketstack.loadbalancer.objects.providers import PROVIDERS
@@ -44,21 +43,11 @@ _COOKIE = re.compile(r'^[^\x00-\x20\x7f"(),/:;<=>?@\[\\\]{}]+$')
 
 async def render_pools(svc: LoadBalancerService, records: list[Record]
                        ) -> list[dict[str, Any]]:
-    async with svc.reading() as conn:
-        rel = await relations.of_pools(conn, records)
-    return [views.render("pool", r, **rel[r["id"]]) for r in records]
+    return await render(svc, "pool", records)
 
 
 async def list_pools(svc: LoadBalancerService, request: Request) -> Response:
-    ctx = authorize(svc, request, "pool", "get_all", None)
-    project = None if is_admin(svc, ctx) else ctx.authenticated.project_id or ""
-    async with svc.reading() as conn:
-        records = await graph.select(conn, "pool", project_id=project)
-        rel = await relations.of_pools(conn, records)
-    for r in records:
-        r["loadbalancer_id"] = r["load_balancer_id"]
-    return list_response(request, records, plural="pools", filterable=_FILTERS,
-                         view=lambda r: views.render("pool", r, **rel[r["id"]]))
+    return await list_kind(svc, request, "pool", "pools", _FILTERS)
 
 
 async def get_pool(svc: LoadBalancerService, request: Request) -> Response:

@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pocketstack.loadbalancer.objects import graph
 from pocketstack.loadbalancer.objects.graph import Record
 
-__all__ = ["of_health_monitors", "of_l7policies", "of_listeners", "of_pools"]
+__all__ = ["of", "of_health_monitors", "of_l7policies", "of_listeners", "of_pools"]
 
 Relations = dict[str, dict[str, Any]]
 
@@ -55,3 +55,10 @@ async def of_l7policies(conn: AsyncConnection, records: Sequence[Record]) -> Rel
     rules = await graph.select(conn, "l7rule", l7policy_id=[r["id"] for r in records])
     return {r["id"]: {"rules": [{"id": x["id"]} for x in rules if x["l7policy_id"] == r["id"]]}
             for r in records}
+
+
+async def of(conn: AsyncConnection, kind: str, records: Sequence[Record]) -> Relations:
+    """The relations of ``records`` of ``kind`` (none for members and rules)."""
+    finder = {"listener": of_listeners, "pool": of_pools,
+              "healthmonitor": of_health_monitors, "l7policy": of_l7policies}.get(kind)
+    return {} if finder is None else await finder(conn, records)
