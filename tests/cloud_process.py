@@ -3,6 +3,7 @@ answers), killed with SIGKILL, or stopped with Ctrl-C. For the tests that kill a
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import signal
@@ -61,6 +62,15 @@ class CloudProcess:
 
     def admin_password(self) -> str:
         return (self.data_dir / "admin-password").read_text().strip()
+
+    async def died(self, within: float) -> None:
+        """Wait (at most ``within`` seconds) until the process has exited on its own, as a
+        deterministic crash hook makes it."""
+        assert self.proc is not None
+        deadline = time.monotonic() + within
+        while self.proc.poll() is None:
+            assert time.monotonic() < deadline, "the hook did not kill the process"
+            await asyncio.sleep(0.05)
 
     def kill(self) -> None:
         assert self.proc is not None

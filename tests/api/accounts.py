@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
+from typing import Any
 
 import httpx
 
-__all__ = ["PASSWORD", "new_user"]
+__all__ = ["PASSWORD", "Caller", "login", "new_user"]
 
 PASSWORD = "pw"
 
@@ -32,3 +34,22 @@ async def new_user(client: httpx.AsyncClient, admin_token: str, role: str = "mem
         f"/identity/v3/projects/{project_id}/users/{user_id}/roles/{role_id}", headers=admin)
     assert granted.status_code == 204, granted.text
     return user_id, project_id
+
+
+@dataclasses.dataclass(frozen=True)
+class Caller:
+    """A project-scoped token and whose it is."""
+
+    token: str
+    project_id: str
+    user_id: str
+
+
+async def login(client: httpx.AsyncClient, user: dict[str, Any],
+                scope: dict[str, Any]) -> Caller:
+    """A password login of ``user`` (an identity ``user`` object) scoped to ``scope``."""
+    issued = await client.post("/identity/v3/auth/tokens", json={"auth": {
+        "identity": {"methods": ["password"], "password": {"user": user}}, "scope": scope}})
+    assert issued.status_code == 201, issued.text
+    token = issued.json()["token"]
+    return Caller(issued.headers["x-subject-token"], token["project"]["id"], token["user"]["id"])

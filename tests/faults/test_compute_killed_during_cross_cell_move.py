@@ -152,14 +152,6 @@ async def _check(http: httpx.AsyncClient, cloud: CloudProcess, server_id: str,
     return host
 
 
-async def _wait_dead(cloud: CloudProcess) -> None:
-    assert cloud.proc is not None
-    deadline = time.monotonic() + SETTLE_S
-    while cloud.proc.poll() is None:
-        assert time.monotonic() < deadline, "the hook did not kill the process"
-        await asyncio.sleep(0.05)
-
-
 async def _boot(http: httpx.AsyncClient) -> str:
     image = await http.post("/image/v2/images", json={
         "name": "img", "disk_format": "raw", "container_format": "bare"})
@@ -194,7 +186,7 @@ def test_kill_at_every_step_of_a_cross_cell_move(server: CloudProcess, group: st
                 if action != "migrate":
                     await _status(http, server_id, {"VERIFY_RESIZE"})
                     await _act(http, server_id, action, may_die=True)
-                await _wait_dead(server)
+                await server.died(SETTLE_S)
             cut = (action, point)
         del server.env[HOOK]
         server.start()

@@ -177,14 +177,6 @@ def _is_master(pid: int) -> bool:
         return False
 
 
-async def _wait_dead(cloud: CloudProcess) -> None:
-    assert cloud.proc is not None
-    deadline = time.monotonic() + SETTLE_S
-    while cloud.proc.poll() is None:
-        assert time.monotonic() < deadline, "the hook did not kill the process"
-        await asyncio.sleep(0.05)
-
-
 @pytest.mark.parametrize("operation", sorted(POINTS))
 def test_kill_at_every_step(server: CloudProcess, operation: str) -> None:
     async def scenario(backend: Backend) -> None:
@@ -218,7 +210,7 @@ def test_kill_at_every_step(server: CloudProcess, operation: str) -> None:
                     with contextlib.suppress(httpx.HTTPError):
                         await http.delete(f"{V2}/loadbalancers/{made}",
                                           params={"cascade": "true"})
-                await _wait_dead(server)
+                await server.died(SETTLE_S)
             del server.env[HOOK]
             server.start()
             async with httpx.AsyncClient(base_url=server.base, timeout=30) as http:

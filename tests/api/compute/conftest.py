@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from tests.api.accounts import new_user
+from tests.api.accounts import Caller, login, new_user
 from tests.api.verbs import Verbs
 
 from pocketstack.allinone import Cloud, open_cloud
@@ -33,12 +32,6 @@ _FAULTS = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "itemN
            405: "badMethod", 406: "computeFault", 409: "conflictingRequest", 413: "overLimit",
            500: "computeFault"}
 
-
-@dataclasses.dataclass(frozen=True)
-class Caller:
-    token: str
-    project_id: str
-    user_id: str
 
 
 class ComputeClient(Verbs):
@@ -143,7 +136,7 @@ class ComputeClient(Verbs):
     async def user(self, role: str = "member", project_id: str | None = None) -> Caller:
         """A new user with ``role`` on ``project_id`` (a new project when None)."""
         user_id, project_id = await new_user(self.client, self.admin.token, role, project_id)
-        return await _login(self.client, {"id": user_id, "password": "pw"},
+        return await login(self.client, {"id": user_id, "password": "pw"},
                             {"project": {"id": project_id}})
 
     @staticmethod
@@ -159,13 +152,6 @@ class ComputeClient(Verbs):
         return fault
 
 
-async def _login(client: httpx.AsyncClient, user: dict[str, Any],
-                 scope: dict[str, Any]) -> Caller:
-    issued = await client.post("/identity/v3/auth/tokens", json={"auth": {
-        "identity": {"methods": ["password"], "password": {"user": user}}, "scope": scope}})
-    assert issued.status_code == 201, issued.text
-    token = issued.json()["token"]
-    return Caller(issued.headers["x-subject-token"], token["project"]["id"], token["user"]["id"])
 
 
 def compute_settings(tmp_path: Path, *, quota: dict[str, Any] | None = None,
@@ -188,7 +174,7 @@ async def nova_on(settings: Any) -> AsyncIterator[ComputeClient]:
     async with open_cloud(settings) as cloud:
         transport = httpx.ASGITransport(app=cloud.dispatch)
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
-            admin = await _login(client, {"name": "admin", "domain": {"name": "Default"},
+            admin = await login(client, {"name": "admin", "domain": {"name": "Default"},
                                           "password": cloud.admin_password},
                                  {"project": {"name": "admin", "domain": {"name": "Default"}}})
             yield ComputeClient(cloud, client, admin)

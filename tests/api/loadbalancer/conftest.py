@@ -11,14 +11,13 @@ controller has settled a load balancer.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from tests.api.accounts import new_user
+from tests.api.accounts import Caller, login, new_user
 from tests.api.verbs import Verbs
 from tests.conftest import cloud_settings
 from tests.lb_backends import ha_vip_cidr, vip_cidr
@@ -30,12 +29,6 @@ BASE_URL = "http://127.0.0.1:8080"
 WAIT_S = 10.0
 V2 = "/v2.0/lbaas"
 
-
-@dataclasses.dataclass(frozen=True)
-class Caller:
-    token: str
-    project_id: str
-    user_id: str
 
 
 class LbClient(Verbs):
@@ -102,7 +95,7 @@ class LbClient(Verbs):
 
     async def user(self, role: str = "member", project_id: str | None = None) -> Caller:
         user_id, project_id = await new_user(self.client, self.admin.token, role, project_id)
-        return await _login(self.client, {"id": user_id, "password": "pw"},
+        return await login(self.client, {"id": user_id, "password": "pw"},
                             {"project": {"id": project_id}})
 
     @staticmethod
@@ -116,12 +109,6 @@ class LbClient(Verbs):
         return str(body["faultstring"])
 
 
-async def _login(client: httpx.AsyncClient, user: dict[str, Any], scope: dict[str, Any]) -> Caller:
-    issued = await client.post("/identity/v3/auth/tokens", json={"auth": {
-        "identity": {"methods": ["password"], "password": {"user": user}}, "scope": scope}})
-    assert issued.status_code == 201, issued.text
-    token = issued.json()["token"]
-    return Caller(issued.headers["x-subject-token"], token["project"]["id"], token["user"]["id"])
 
 
 def lb_settings(tmp_path: Path, **loadbalancer: Any) -> Any:
@@ -143,7 +130,7 @@ async def lbc(tmp_path: Path, lb_options: dict[str, Any]) -> AsyncIterator[LbCli
     async with open_cloud(lb_settings(tmp_path, **lb_options)) as cloud:
         transport = httpx.ASGITransport(app=cloud.dispatch)
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
-            admin = await _login(client, {"name": "admin", "domain": {"id": "default"},
+            admin = await login(client, {"name": "admin", "domain": {"id": "default"},
                                           "password": cloud.admin_password},
                                  {"project": {"name": "admin", "domain": {"id": "default"}}})
             lbc = LbClient(cloud, client, admin)

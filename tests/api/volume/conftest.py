@@ -10,14 +10,13 @@ the reconciler has moved it.
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-from tests.api.accounts import new_user
+from tests.api.accounts import Caller, login, new_user
 from tests.api.verbs import Verbs
 from tests.conftest import cloud_settings
 
@@ -39,12 +38,6 @@ _FAULTS = {
     413: "overLimit",
 }
 
-
-@dataclasses.dataclass(frozen=True)
-class Caller:
-    token: str
-    project_id: str
-    user_id: str
 
 
 class VolumeClient(Verbs):
@@ -125,7 +118,7 @@ class VolumeClient(Verbs):
     async def user(self, role: str = "member", project_id: str | None = None) -> Caller:
         """A new user with ``role`` on ``project_id`` (a new project when None)."""
         user_id, project_id = await new_user(self.client, self.admin.token, role, project_id)
-        return await _login(
+        return await login(
             self.client, {"id": user_id, "password": "pw"}, {"project": {"id": project_id}}
         )
 
@@ -142,19 +135,6 @@ class VolumeClient(Verbs):
         return fault
 
 
-async def _login(client: httpx.AsyncClient, user: dict[str, Any], scope: dict[str, Any]) -> Caller:
-    issued = await client.post(
-        "/identity/v3/auth/tokens",
-        json={
-            "auth": {
-                "identity": {"methods": ["password"], "password": {"user": user}},
-                "scope": scope,
-            }
-        },
-    )
-    assert issued.status_code == 201, issued.text
-    token = issued.json()["token"]
-    return Caller(issued.headers["x-subject-token"], token["project"]["id"], token["user"]["id"])
 
 
 @pytest.fixture
@@ -164,7 +144,7 @@ async def vol(tmp_path: Path) -> AsyncIterator[VolumeClient]:
     async with open_cloud(settings) as cloud:
         transport = httpx.ASGITransport(app=cloud.dispatch)
         async with httpx.AsyncClient(transport=transport, base_url=BASE_URL) as client:
-            admin = await _login(
+            admin = await login(
                 client,
                 {"name": "admin", "domain": {"id": "default"}, "password": cloud.admin_password},
                 {"project": {"name": "admin", "domain": {"id": "default"}}},
