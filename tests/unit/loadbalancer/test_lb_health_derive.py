@@ -13,7 +13,8 @@ LB = {"id": "lb", "admin_state_up": True, "operating_status": "OFFLINE"}
 def rows(**member_states: str) -> dict[str, list[dict[str, Any]]]:
     return {
         "listener": [{"id": "l1", "protocol": "HTTP", "admin_state_up": True},
-                     {"id": "l2", "protocol": "UDP", "admin_state_up": True}],
+                     {"id": "l2", "protocol": "UDP", "admin_state_up": True},
+                     {"id": "l3", "protocol": "SCTP", "admin_state_up": True}],
         "pool": [{"id": "p1", "admin_state_up": True}],
         "member": [{"id": m, "pool_id": "p1", "admin_state_up": True, "operating_status": s}
                    for m, s in member_states.items()],
@@ -21,11 +22,11 @@ def rows(**member_states: str) -> dict[str, list[dict[str, Any]]]:
 
 
 def test_all_up_is_online() -> None:
-    report = HealthReport(alive=True, listeners={"l1": "OPEN"}, pools={"p1": "UP"},
-                          members={"m1": "UP", "m2": "UP"})
+    report = HealthReport(alive=True, listeners={"l1": "OPEN", "l2": "OPEN"},
+                          pools={"p1": "UP"}, members={"m1": "UP", "m2": "UP"})
     got = derive(report, LB, rows(m1="OFFLINE", m2="OFFLINE"))
     assert got["loadbalancer"] == {"lb": "ONLINE"}
-    assert got["listener"] == {"l1": "ONLINE", "l2": "OFFLINE"}
+    assert got["listener"] == {"l1": "ONLINE", "l2": "ONLINE", "l3": "OFFLINE"}
     assert got["pool"] == {"p1": "ONLINE"} and set(got["member"].values()) == {"ONLINE"}
 
 

@@ -16,6 +16,10 @@ to take over). ACTIVE_STANDBY is two HAProxy nodes in network namespaces with ke
 holding the VIP (``active_standby``); it needs root and ``vip_cidr``, and raises AmphoraError
 without them rather than serve as SINGLE. A load balancer directory holding ``pair.json``
 is a pair's: ``remove``, ``health``, ``running`` and ``close`` find it from disk.
+
+UDP listeners are not HAProxy's: a SINGLE load balancer's are served by a userspace UDP
+balancer process beside it (``udp_process``, ``udp_balancer``), whose observations ``health``
+merges in; ACTIVE_STANDBY pairs refuse UDP listeners.
 """
 
 from __future__ import annotations
@@ -43,6 +47,7 @@ from pocketstack.loadbalancer.amphora.haproxy_counters import (
 from pocketstack.loadbalancer.amphora.haproxy_process import HaproxyProcess
 from pocketstack.loadbalancer.amphora.haproxy_stats import cli, parse_show_stat
 from pocketstack.loadbalancer.amphora.model import LoadBalancerConfig
+from pocketstack.loadbalancer.amphora.udp_process import UdpBalancer, has_udp, merged
 
 __all__ = ["HaproxyDriver", "max_connections_for_fd_limit"]
 
@@ -113,12 +118,17 @@ class HaproxyDriver:
     def _process(self, lb_id: str) -> HaproxyProcess:
         return HaproxyProcess(self.paths(lb_id), self.binary, timeout=self.timeout)
 
+    def _udp(self, lb_id: str) -> UdpBalancer:
+        return UdpBalancer(self.paths(lb_id).root, timeout=self.timeout)
+
     def _lock(self, lb_id: str) -> asyncio.Lock:
         return self._locks.setdefault(lb_id, asyncio.Lock())
 
     async def apply(self, config: LoadBalancerConfig) -> None:
         async with self._lock(config.id):
             if config.topology == "ACTIVE_STANDBY":
+                if has_udp(config):
+                    raise AmphoraError("UDP listeners are not served on ACTIVE_STANDBY pairs")
                 await self._pairs.apply(config)
             else:
                 await self._apply(config)
@@ -138,6 +148,7 @@ class HaproxyDriver:
             name=f"load balancer {config.id}",
             before_reload=lambda: self._carry_counters(config.id),
         )
+        await self._udp(config.id).apply(config)
 
     async def remove(self, lb_id: str) -> None:
         async with self._lock(lb_id):
@@ -145,6 +156,7 @@ class HaproxyDriver:
                 await self._pairs.remove(lb_id)
             process = self._process(lb_id)
             await process.stop()
+            await self._udp(lb_id).stop()
             for directory in (process.paths.root, process.paths.run):
                 if directory is not None:
                     await asyncio.to_thread(shutil.rmtree, directory, ignore_errors=True)
@@ -159,11 +171,16 @@ class HaproxyDriver:
                 return await self._pairs.failover(config)
             await self._carry_counters(config.id)
             await self._process(config.id).stop()
+            await self._udp(config.id).stop()
             await self._apply(config)
 
     async def health(self, lb_id: str) -> HealthReport:
         if self._pairs.owns(lb_id):
             return await self._pairs.health(lb_id)
+        udp = await asyncio.to_thread(self._udp(lb_id).report)
+        return merged(await self._haproxy_health(lb_id), udp)
+
+    async def _haproxy_health(self, lb_id: str) -> HealthReport:
         process = self._process(lb_id)
         offsets = await asyncio.to_thread(load_offsets, self._counters(lb_id))
         if process.master_pid() is None:
@@ -180,7 +197,7 @@ class HaproxyDriver:
     async def _carry_counters(self, lb_id: str) -> None:
         """Keep what the running worker counted before it is replaced (see
         ``haproxy_counters``)."""
-        report = await self.health(lb_id)
+        report = await self._haproxy_health(lb_id)
         if report.alive:
             await asyncio.to_thread(save_offsets, self._counters(lb_id), carried(report))
 
@@ -188,7 +205,9 @@ class HaproxyDriver:
         return {
             lb_id
             for lb_id in self._known()
-            if self._process(lb_id).master_pid() or self._pairs.alive(lb_id)
+            if self._process(lb_id).master_pid()
+            or self._pairs.alive(lb_id)
+            or self._udp(lb_id).pid()
         }
 
     async def remove_orphans(self, keep: set[str]) -> list[str]:
@@ -206,6 +225,7 @@ class HaproxyDriver:
                     await self._pairs.stop(lb_id)
                     await self._carry_counters(lb_id)
                     await self._process(lb_id).stop()
+                    await self._udp(lb_id).stop()
 
     def _known(self) -> list[str]:
         if not self.state_dir.is_dir():

@@ -69,6 +69,10 @@ class MemberConfig:
 class SessionPersistence:
     type: str  # SOURCE_IP HTTP_COOKIE APP_COOKIE
     cookie_name: str | None = None
+    # UDP/SCTP pools only: seconds a client stays on its member, and the mask of the client
+    # address that counts as one client ("255.255.255.0": a /24 sticks together).
+    persistence_timeout: int | None = None
+    persistence_granularity: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)

@@ -78,8 +78,10 @@ async def _pool(km: tls.KeyManager, r: Record, members: list[Record],
             http_method=monitor.get("http_method"), url_path=monitor.get("url_path"),
             expected_codes=monitor.get("expected_codes"),
             http_version=monitor.get("http_version"), domain_name=monitor.get("domain_name")),
-        session_persistence=SessionPersistence(persistence["type"],
-                                               persistence.get("cookie_name"))
+        session_persistence=SessionPersistence(
+            persistence["type"], persistence.get("cookie_name"),
+            persistence_timeout=persistence.get("persistence_timeout"),
+            persistence_granularity=persistence.get("persistence_granularity"))
         if persistence else None,
         tls_enabled=bool(r.get("tls_enabled")),
         client_cert=await tls.load_bundle(km, r["tls_container_ref"])

@@ -26,7 +26,8 @@ log = logging.getLogger("pocketstack.loadbalancer")
 Statuses = dict[str, dict[str, str]]  # kind -> id -> operating status
 _MEMBER = {"UP": "ONLINE", "DOWN": "ERROR", "DRAIN": "DRAINING", "MAINT": "OFFLINE",
            "no check": "NO_MONITOR"}
-_HAPROXY_PROTOCOLS = ("HTTP", "HTTPS", "TCP", "TERMINATED_HTTPS", "PROMETHEUS")
+# Listeners a data plane serves (SCTP is recorded only).
+_SERVED_PROTOCOLS = ("HTTP", "HTTPS", "TCP", "TERMINATED_HTTPS", "PROMETHEUS", "UDP")
 
 
 def derive(report: HealthReport, lb: Record, rows: dict[str, list[Record]]) -> Statuses:
@@ -37,7 +38,7 @@ def derive(report: HealthReport, lb: Record, rows: dict[str, list[Record]]) -> S
         lb_status = "ERROR"
     for listener in rows["listener"]:
         if not listener["admin_state_up"] or not lb["admin_state_up"] or \
-                listener["protocol"] not in _HAPROXY_PROTOCOLS:
+                listener["protocol"] not in _SERVED_PROTOCOLS:
             state = "OFFLINE"
         else:
             state = {"OPEN": "ONLINE", "FULL": "DEGRADED"}.get(
