@@ -67,6 +67,9 @@ async def test_full_graph_story(lbc: LbClient) -> None:
     bad = _graph(subnet)
     bad["loadbalancer"]["listeners"].append({"protocol": "TCP", "protocol_port": 80})
     lbc.error(await lbc.post(f"{V2}/loadbalancers", json=bad), 409, "protocol_port 80")
+    bad = _graph(subnet)  # a taken VIP address fails after the records were written
+    bad["loadbalancer"]["vip_address"] = lb["vip_address"]
+    lbc.error(await lbc.post(f"{V2}/loadbalancers", json=bad), 409)
     listed = (await lbc.get(f"{V2}/loadbalancers")).json()["loadbalancers"]
     assert [x["id"] for x in listed] == [lb["id"]]
     assert len((await lbc.get(f"{V2}/pools")).json()["pools"]) == 2

@@ -112,7 +112,7 @@ async def create_load_balancer(svc: LoadBalancerService, request: Request) -> Re
         vip = await vips.ensure_port(network, lb["id"], project, vip)
     except LbError:
         async with svc.writing() as conn:  # nothing half-made: the request failed whole
-            await graph.delete(conn, "loadbalancer", [lb["id"]])
+            await load_balancers.discard(conn, lb["id"])
         raise
     async with svc.writing() as conn:
         await load_balancers.record_vip(conn, lb["id"], port_id=vip.port_id or "",

@@ -9,12 +9,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from pocketstack.loadbalancer.db import models
 from pocketstack.loadbalancer.objects import graph, locks
 from pocketstack.loadbalancer.objects.errors import Invalid
 from pocketstack.loadbalancer.objects.graph import Record
 
-__all__ = ["CHILD_KINDS", "children", "insert_new", "mark_deleting", "record_vip"]
+__all__ = ["CHILD_KINDS", "children", "discard", "insert_new", "mark_deleting", "record_vip"]
 
 CHILD_KINDS = ("l7rule", "l7policy", "member", "healthmonitor", "pool", "listener")
 
@@ -87,9 +86,11 @@ async def mark_deleting(conn: AsyncConnection, lb_id: str, *, cascade: bool) -> 
                            .values(provisioning_status="PENDING_DELETE"))
 
 
-async def amphora_rows(conn: AsyncConnection, lb_id: str) -> list[dict[str, Any]]:
-    _a = models.amphorae
-    rows = await conn.execute(sa.select(_a).where(_a.c.load_balancer_id == lb_id,
-                                                  _a.c.status != "DELETED")
-                              .order_by(_a.c.role))
-    return [dict(r._mapping) for r in rows]
+async def discard(conn: AsyncConnection, lb_id: str) -> None:
+    """Remove a load balancer that was never made (its create failed whole), with every
+    record of its graph."""
+    for kind in CHILD_KINDS:
+        table = graph.KINDS[kind]
+        await conn.execute(sa.delete(table).where(table.c.load_balancer_id == lb_id))
+    await graph.delete(conn, "loadbalancer", [lb_id])
+
