@@ -20,16 +20,17 @@ from pocketstack.loadbalancer.handlers.certificates import check_listener_tls, c
 from pocketstack.loadbalancer.handlers.healthmonitors import new_health_monitor
 from pocketstack.loadbalancer.handlers.l7policies import new_l7policy
 from pocketstack.loadbalancer.handlers.l7rules import new_l7rule
-from pocketstack.loadbalancer.handlers.listeners import new_listener
+from pocketstack.loadbalancer.handlers.listeners import new_listener, render_listeners
 from pocketstack.loadbalancer.handlers.members import new_member
-from pocketstack.loadbalancer.handlers.pools import new_pool
-from pocketstack.loadbalancer.objects import graph, l7, protocols
+from pocketstack.loadbalancer.handlers.pools import new_pool, render_pools
+from pocketstack.loadbalancer.objects import flavors, graph, l7, protocols
 from pocketstack.loadbalancer.objects.errors import Conflict, Invalid
 from pocketstack.loadbalancer.objects.graph import Record
 from pocketstack.loadbalancer.schemas import full_graph as schemas
 from pocketstack.loadbalancer.service import LoadBalancerService
 
-__all__ = ["build", "insert", "is_full_graph"]
+__all__ = ["Planned", "build", "check_certificates", "embedded", "insert", "is_full_graph",
+           "plan"]
 
 Planned = list[tuple[str, Record]]  # (kind, record), in insertion order
 
@@ -106,6 +107,28 @@ def build(spec: dict[str, Any], lb: Record) -> Planned:
                 raise Conflict(f"Too many rules on L7 policy {policy['id']}.")
             planned += [("l7rule", new_l7rule(rule, policy)) for rule in rules]
     return planned
+
+
+async def plan(svc: LoadBalancerService, spec: dict[str, Any], lb_id: str,
+               project_id: str) -> Planned:
+    """The graph a create asks for, built and its certificates checked ([] for none)."""
+    if not is_full_graph(spec):
+        return []
+    async with svc.reading() as conn:
+        provider, _ = await flavors.placement_of(
+            conn, spec.get("flavor_id"), spec.get("provider"), svc.settings.loadbalancer)
+    planned = build(spec, {"id": lb_id, "project_id": project_id, "provider": provider})
+    await check_certificates(svc, planned)
+    return planned
+
+
+async def embedded(svc: LoadBalancerService, lb_id: str) -> dict[str, Any]:
+    """The listeners and pools of a new full graph as whole objects."""
+    async with svc.reading() as conn:
+        made_listeners = await graph.select(conn, "listener", load_balancer_id=lb_id)
+        made_pools = await graph.select(conn, "pool", load_balancer_id=lb_id)
+    return {"listeners": await render_listeners(svc, made_listeners),
+            "pools": await render_pools(svc, made_pools)}
 
 
 async def check_certificates(svc: LoadBalancerService, planned: Planned) -> None:

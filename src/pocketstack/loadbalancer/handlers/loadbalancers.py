@@ -12,7 +12,7 @@ from starlette.responses import Response
 from pocketstack.common.asgi import empty_response, json_response
 from pocketstack.common.context import context_of
 from pocketstack.loadbalancer import vips
-from pocketstack.loadbalancer.handlers import full_graph, listeners, pools, views
+from pocketstack.loadbalancer.handlers import full_graph, views
 from pocketstack.loadbalancer.handlers.base import (
     authorize,
     body_of,
@@ -87,14 +87,7 @@ async def create_load_balancer(svc: LoadBalancerService, request: Request) -> Re
     network = svc.network()
     vip = await vips.resolve(network, spec)
     lb_id = graph.new_id()
-    planned: full_graph.Planned = []
-    if full_graph.is_full_graph(spec):
-        async with svc.reading() as conn:
-            provider, _ = await flavors.placement_of(
-                conn, spec.get("flavor_id"), spec.get("provider"), svc.settings.loadbalancer)
-        planned = full_graph.build(spec, {"id": lb_id, "project_id": project,
-                                          "provider": provider})
-        await full_graph.check_certificates(svc, planned)
+    planned = await full_graph.plan(svc, spec, lb_id, project)
     async with svc.writing() as conn:
         provider, topology = await flavors.placement_of(
             conn, spec.get("flavor_id"), spec.get("provider"), svc.settings.loadbalancer)
@@ -121,11 +114,7 @@ async def create_load_balancer(svc: LoadBalancerService, request: Request) -> Re
     svc.nudge(lb["id"])
     view = (await _view(svc, [lb]))[0]
     if planned:  # a full graph is answered with its objects, not only their ids
-        async with svc.reading() as conn:
-            view["listeners"] = await listeners.render_listeners(
-                svc, await graph.select(conn, "listener", load_balancer_id=lb["id"]))
-            view["pools"] = await pools.render_pools(
-                svc, await graph.select(conn, "pool", load_balancer_id=lb["id"]))
+        view.update(await full_graph.embedded(svc, lb["id"]))
     return json_response({"loadbalancer": view}, 201)
 
 
