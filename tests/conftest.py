@@ -21,13 +21,18 @@ import pytest
 
 from pocketstack.common.settings import Settings, load_settings
 
-NO_COMPUTE_HOSTS: dict[str, Any] = {"compute": {"hosts_per_cell": 0}}
+# A cloud for a test that is not about compute nor load balancers: no fake hosts (they would
+# register in placement and send heartbeats) and no shared VIP networks (they would show in
+# every network listing).
+NO_COMPUTE_HOSTS: dict[str, Any] = {"compute": {"hosts_per_cell": 0},
+                                    "loadbalancer": {"vip_cidr": "", "ha_vip_cidr": ""}}
 
 
 def cloud_settings(data_dir: Path, overrides: dict[str, Any] | None = None) -> Settings:
     """Settings (no environment) for a cloud opened by a test that is not about compute: its
     cells start without fake hosts, which would otherwise register as resource providers
-    in placement and start heartbeats. ``overrides`` are sections merged over that."""
+    in placement and start heartbeats, and no shared VIP networks are made (see
+    ``NO_COMPUTE_HOSTS``). ``overrides`` are sections merged over that."""
     sections = {name: dict(values) for name, values in NO_COMPUTE_HOSTS.items()}
     for name, values in (overrides or {}).items():
         sections.setdefault(name, {}).update(values)

@@ -197,8 +197,9 @@ class LoadBalancerSettings:
     default_provider: str = "amphora"
     haproxy_binary: str = "haproxy"
     default_topology: str = "SINGLE"  # a flavor's loadbalancer_topology overrides it
-    # The network VIPs come from when a request names none is created at start-up:
-    # "lb-vip-net" with a subnet on this loopback range (all of 127/8 is local on Linux).
+    # The network VIPs come from, made at start-up: "lb-vip-net" (external, so every project
+    # sees it) with a subnet on this loopback range (all of 127/8 is local on Linux).
+    # Empty: none is made.
     vip_cidr: str = "127.77.0.0/16"
     # ACTIVE_STANDBY pairs need a VIP that can move between two network namespaces, so not
     # a loopback one: "lb-ha-net" gets this subnet (RFC 2544's benchmarking range: on this

@@ -51,8 +51,8 @@ async def _known(svc: LoadBalancerService) -> set[str]:
 
 
 async def _vip_network(svc: LoadBalancerService) -> None:
-    subnet = await vips.ensure_vip_network(svc.network(), svc.settings)
-    log.info("VIP subnet %s ready", subnet)
+    subnets = await vips.ensure_vip_network(svc.network(), svc.settings)
+    log.info("VIP subnets %s ready", subnets)
 
 
 async def open_service(settings: Settings, databases: DatabaseRegistry, stack: AsyncExitStack,

@@ -20,6 +20,7 @@ from pocketstack.network.client import NetworkClient
 __all__ = [
     "DEVICE_OWNER",
     "HA_NETWORK",
+    "OWNER",
     "VIP_NETWORK",
     "Vip",
     "ensure_port",
@@ -31,6 +32,9 @@ __all__ = [
 DEVICE_OWNER = "Octavia"
 VIP_NETWORK = "lb-vip-net"
 HA_NETWORK = "lb-ha-net"
+# Who owns the VIP networks: the service, not the admin's project (whose servers would
+# otherwise find them among "their" networks when booting without naming one).
+OWNER = "load-balancer-service"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -113,27 +117,34 @@ async def release_port(network: NetworkClient, lb_id: str) -> None:
             await network.delete_port(port["id"])
 
 
-async def ensure_vip_network(network: NetworkClient, settings: Settings) -> str:
+async def ensure_vip_network(network: NetworkClient, settings: Settings) -> list[str]:
     """The shared networks VIPs come from, made once: ``lb-vip-net`` (a loopback subnet,
     for SINGLE load balancers) and, when ``[loadbalancer] ha_vip_cidr`` is set,
     ``lb-ha-net`` (a subnet that only exists on the bridges ACTIVE_STANDBY pairs make on
-    this host). The id of the first one's subnet."""
+    this host). The ids of their subnets; an empty CIDR option makes no network."""
     options = settings.loadbalancer
+    made: list[str] = []
     if options.ha_vip_cidr:
         # Its gateway (the first address) is the bridge's side: never a VIP.
         gateway = str(next(ipaddress.ip_network(options.ha_vip_cidr).hosts()))
-        await _ensure(network, HA_NETWORK, options.ha_vip_cidr, gateway)
-    return await _ensure(network, VIP_NETWORK, options.vip_cidr, None)
+        made.append(await _ensure(network, HA_NETWORK, options.ha_vip_cidr, gateway))
+    if options.vip_cidr:
+        made.insert(0, await _ensure(network, VIP_NETWORK, options.vip_cidr, None))
+    return made
 
 
 async def _ensure(network: NetworkClient, name: str, cidr: str, gateway: str | None) -> str:
+    """An external (provider-like) network: every project sees it and its subnet, to name
+    it as a VIP subnet, but compute never picks it for a server on its own (unlike a
+    shared one)."""
     found = await network.list_networks(name=name)
     net = found[0] if found else await network.create_network(
-        name=name, shared=True, admin_state_up=True)
+        **{"name": name, "router:external": True, "admin_state_up": True,
+           "project_id": OWNER})
     subnets = await network.list_subnets(network_id=net["id"])
     if subnets:
         return str(subnets[0]["id"])
     subnet = await network.create_subnet(
         network_id=net["id"], name=f"{name}-subnet", cidr=cidr, ip_version=4,
-        gateway_ip=gateway, enable_dhcp=False)
+        gateway_ip=gateway, enable_dhcp=False, project_id=OWNER)
     return str(subnet["id"])

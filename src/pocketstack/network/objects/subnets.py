@@ -79,10 +79,12 @@ class Subnet:
 
 
 def visible(viewer: Viewer) -> sa.ColumnElement[bool]:
-    """Own subnets, and those on networks the caller owns or that are shared."""
+    """Own subnets, and those on networks the caller owns or that are shared or external
+    (as Neutron: every project sees a provider network's subnets, e.g. to pick a VIP)."""
     if viewer.admin:
         return sa.true()
-    networks = sa.select(_n.c.id).where(sa.or_(_n.c.shared, _n.c.project_id == viewer.project_id))
+    networks = sa.select(_n.c.id).where(
+        sa.or_(_n.c.shared, _n.c.external, _n.c.project_id == viewer.project_id))
     return sa.or_(_s.c.project_id == viewer.project_id, _s.c.network_id.in_(networks))
 
 
