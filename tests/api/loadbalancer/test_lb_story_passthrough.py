@@ -3,6 +3,7 @@ PROMETHEUS listener serving HAProxy's metrics, through the API on one load balan
 
 from __future__ import annotations
 
+import asyncio
 import ssl
 
 import httpx
@@ -59,3 +60,31 @@ async def test_passthrough_tcp_and_prometheus(lbc: LbClient) -> None:
             assert (await http.get(f"http://{vip}:8080/")).text == "plain"
             metrics = await http.get(f"http://{vip}:9100/metrics")
             assert metrics.status_code == 200 and "haproxy_" in metrics.text
+
+
+async def test_ping_monitor_pings(lbc: LbClient) -> None:
+    """A PING monitor pings the member (an external check): a member whose port is closed
+    but whose address answers is ONLINE, where a TCP check would mark it ERROR."""
+    lb = await lbc.active_lb(provider="amphora")
+    listener = (await lbc.post(f"{V2}/listeners", json={"listener": {
+        "loadbalancer_id": lb["id"], "protocol": "TCP", "protocol_port": 7000}})).json()
+    await _settled(lbc, lb["id"])
+    pool = (await lbc.post(f"{V2}/pools", json={"pool": {
+        "listener_id": listener["listener"]["id"], "protocol": "TCP",
+        "lb_algorithm": "ROUND_ROBIN"}})).json()["pool"]
+    await _settled(lbc, lb["id"])
+    member = (await lbc.post(f"{V2}/pools/{pool['id']}/members", json={"member": {
+        "address": "127.0.0.1", "protocol_port": 1}})).json()["member"]
+    await _settled(lbc, lb["id"])
+    got = await lbc.post(f"{V2}/healthmonitors", json={"healthmonitor": {
+        "pool_id": pool["id"], "type": "PING", "delay": 1, "timeout": 1, "max_retries": 1,
+        "max_retries_down": 1}})
+    assert got.status_code == 201, got.text
+    await _settled(lbc, lb["id"])
+    deadline = asyncio.get_running_loop().time() + 10
+    state = ""
+    while state != "ONLINE" and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.2)
+        shown = await lbc.get(f"{V2}/pools/{pool['id']}/members/{member['id']}")
+        state = shown.json()["member"]["operating_status"]
+    assert state == "ONLINE"

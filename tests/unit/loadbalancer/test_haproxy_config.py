@@ -326,11 +326,7 @@ def test_session_persistence(
         ("TCP", None, "check inter 5s"),
         ("TLS-HELLO", "option ssl-hello-chk", "check inter 5s"),
         ("HTTPS", "option httpchk GET /", "check check-ssl verify none inter 5s"),
-        (
-            "PING",
-            "# PING needs external-check scripts: a TCP connect check stands in",
-            "check inter",
-        ),
+        ("PING", "option external-check", "check inter"),
     ],
 )
 def test_monitor_types(

@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from pocketstack.loadbalancer.amphora.base import AmphoraError
+from pocketstack.loadbalancer.amphora.haproxy_backend import PING_SCRIPT
 from pocketstack.loadbalancer.amphora.haproxy_config import LbPaths, tls_files
 from pocketstack.loadbalancer.amphora.haproxy_process import HaproxyProcess
 from pocketstack.loadbalancer.amphora.model import LoadBalancerConfig
@@ -107,6 +108,9 @@ def _write_files(paths: LbPaths, files: dict[str, str], candidate: Path, text: s
             write_private(path, content)
     if not paths.server_state.exists():
         write_private(paths.server_state, "1\n")  # an empty state, in the format's version 1
+    if "external-check command" in text and _read(paths.ping_check) != PING_SCRIPT:
+        write_private(paths.ping_check, PING_SCRIPT)
+        paths.ping_check.chmod(0o700)  # HAProxy runs it
     write_private(candidate, text)
 
 

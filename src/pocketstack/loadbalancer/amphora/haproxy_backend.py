@@ -2,9 +2,8 @@
 monitor, inserted headers, timeouts and one ``server <member_id>`` line per member (§3.4).
 
 Health monitors: HTTP and HTTPS send ``option httpchk`` and expect the listed codes; TCP is a
-connect check; TLS-HELLO sends an SSLv3 client hello; PING cannot be done by HAProxy without
-external-check scripts (Octavia ships a ping wrapper on its image), so a TCP connect check
-stands in for it, said in a comment in the rendered file.
+connect check; TLS-HELLO sends an SSLv3 client hello; PING is an external check that pings
+the member (``PING_SCRIPT``, as the ping wrapper Octavia ships on its amphora image).
 """
 
 from __future__ import annotations
@@ -28,7 +27,17 @@ from pocketstack.loadbalancer.amphora.model import (
     PoolConfig,
 )
 
-__all__ = ["backend_lines", "expand_expected_codes"]
+__all__ = ["PING_CHECK", "PING_SCRIPT", "backend_lines", "expand_expected_codes"]
+
+# HAProxy runs an external check with the proxy's and the server's address and port.
+PING_CHECK = "ping-check.sh"
+PING_SCRIPT = """#!/bin/sh
+# PING health monitor: <proxy address> <proxy port> <server address> <server port>
+case "$3" in
+  *:*) exec ping -6 -c 1 -W 1 -q "$3" >/dev/null 2>&1 ;;
+  *) exec ping -c 1 -W 1 -q "$3" >/dev/null 2>&1 ;;
+esac
+"""
 
 _BALANCE = {"ROUND_ROBIN": "roundrobin", "LEAST_CONNECTIONS": "leastconn", "SOURCE_IP": "source"}
 _SSL_HEADERS = {
@@ -66,7 +75,7 @@ def backend_lines(listener: ListenerConfig, pool: PoolConfig, certs: Path) -> li
         *_persistence_lines(pool, mode),
     ]
     if pool.healthmonitor is not None:
-        lines += _monitor_lines(pool.healthmonitor)
+        lines += _monitor_lines(pool.healthmonitor, certs.parent / PING_CHECK)
     if mode == "http":
         lines += _header_lines(listener)
     lines += [
@@ -98,7 +107,7 @@ def _persistence_lines(pool: PoolConfig, mode: str) -> list[str]:
     return []
 
 
-def _monitor_lines(monitor: HealthMonitorConfig) -> list[str]:
+def _monitor_lines(monitor: HealthMonitorConfig, script: Path) -> list[str]:
     lines = [f"    timeout check {monitor.timeout}s"]
     if monitor.type in ("HTTP", "HTTPS"):
         method = monitor.http_method or "GET"
@@ -114,7 +123,8 @@ def _monitor_lines(monitor: HealthMonitorConfig) -> list[str]:
     elif monitor.type == "TLS-HELLO":
         lines.append("    option ssl-hello-chk")
     elif monitor.type == "PING":
-        lines.append("    # PING needs external-check scripts: a TCP connect check stands in")
+        lines += ["    option external-check", '    external-check path "/usr/bin:/bin"',
+                  f"    external-check command {script}"]
     return lines
 
 

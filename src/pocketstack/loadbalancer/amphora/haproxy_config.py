@@ -17,7 +17,7 @@ import ipaddress
 from pathlib import Path
 
 from pocketstack.loadbalancer.amphora.base import AmphoraError
-from pocketstack.loadbalancer.amphora.haproxy_backend import backend_lines
+from pocketstack.loadbalancer.amphora.haproxy_backend import PING_CHECK, backend_lines
 from pocketstack.loadbalancer.amphora.haproxy_tls import bind_tls_options, tls_files
 from pocketstack.loadbalancer.amphora.haproxy_words import (
     address,
@@ -39,6 +39,7 @@ __all__ = [
     "MAX_GLOBAL_CONNECTIONS",
     "UNLIMITED_CONNECTIONS",
     "LbPaths",
+    "pings",
     "render",
     "tls_files",
 ]
@@ -97,6 +98,11 @@ class LbPaths:
     def certs(self) -> Path:
         return self.root / "certs"
 
+    @property
+    def ping_check(self) -> Path:
+        """The external check PING health monitors run (written by the driver, 0700)."""
+        return self.root / PING_CHECK
+
 
 def render(
     config: LoadBalancerConfig,
@@ -122,6 +128,8 @@ def render(
         # HAProxy cannot bind them too (it fails, instead of silently sharing the traffic).
         # Reloads still hand the listening sockets over (expose-fd listeners).
         "    noreuseport",
+        # PING monitors run an external check (a process per check, as Octavia's amphora).
+        *(["    external-check", "    insecure-fork-wanted"] if pings(config) else []),
         "",
         "defaults",
         "    no log",
@@ -141,6 +149,12 @@ def render(
         for pool in _listener_pools(listener, pools):
             lines += ["", *backend_lines(listener, pool, paths.certs)]
     return "\n".join(lines) + "\n"
+
+
+def pings(config: LoadBalancerConfig) -> bool:
+    """Whether a pool of ``config`` has a PING health monitor."""
+    return any(pool.healthmonitor is not None and pool.healthmonitor.type == "PING"
+               for pool in config.pools)
 
 
 def _served_listeners(config: LoadBalancerConfig) -> list[ListenerConfig]:
