@@ -67,7 +67,10 @@ async def test_traffic_story(lbc: LbClient) -> None:
                 return await _member_state(lbc, pool["id"], members["b1"]) == "ONLINE"
             await _until(online, "b1 ONLINE")
 
-            # Ten member changes under a steady load: not one failed request.
+            # Ten member changes under a steady load: not one failed request. Each request
+            # is a connection of its own: a reload hands the listening sockets over, so no
+            # connection is refused; an idle keep-alive connection, though, may be closed by
+            # the old worker as it leaves (HTTP lets a server do so; clients retry).
             failures, answered = 0, 0
             stop = asyncio.Event()
 
@@ -75,7 +78,7 @@ async def test_traffic_story(lbc: LbClient) -> None:
                 nonlocal failures, answered
                 while not stop.is_set():
                     try:
-                        response = await http.get("/")
+                        response = await http.get("/", headers={"Connection": "close"})
                         answered += 1
                         failures += response.status_code != 200
                     except httpx.HTTPError:
@@ -90,10 +93,10 @@ async def test_traffic_story(lbc: LbClient) -> None:
             await runner
             assert failures == 0 and answered > 10, (failures, answered)
             # Counters are the load balancer's, not the current worker's: cumulative
-            # through the ten reloads (the client keeps its connection alive: one
-            # connection per worker, every response counted).
+            # through the ten reloads (each old worker's count is taken just before its
+            # reload, so what it serves while it leaves is not counted: most, not all).
             stats = (await lbc.get(f"{V2}/loadbalancers/{lb_id}/stats")).json()["stats"]
-            assert stats["total_connections"] >= 3, stats
+            assert stats["total_connections"] >= answered // 2, (stats, answered)
             assert stats["bytes_out"] >= (30 + answered) * 50, (stats, answered)
 
             servers[2].stop()
