@@ -139,7 +139,7 @@ async def test_cell_cuts_under_load(nova: ComputeClient) -> None:
             await asyncio.sleep(0.05)
         ends[server_id] = (sent, shown["status"])
         if shown["status"] == "ERROR":
-            message = shown["fault"]["message"]
+            message = shown["fault"]["message"].lower()  # "ConnectionRefusedError: ...", too
             assert "did not take the build" in message or "connection" in message, shown
     for begin, end in known_down:
         during = [status for sent, status in ends.values() if begin <= sent <= end]
