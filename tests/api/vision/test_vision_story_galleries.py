@@ -2,14 +2,19 @@
 
 Create (default threshold: the model's calibrated one), list with marker/limit paging,
 show, rename, change the threshold, delete; a duplicate name is a 409; persons with their
-metadata, paged, updated, deleted. Version documents need no token.
+metadata, paged, updated, deleted. Version documents need no token. A gallery made by another
+embedder (the service's was changed since) refuses new faces and identification.
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from tests.vision_data import identities
+
+from pocketstack.vision.objects import galleries
 from pocketstack.vision.pipeline.sface import SFACE_THRESHOLD
+from pocketstack.vision.service import Vision
 
 if TYPE_CHECKING:
     from conftest import FaceApi
@@ -69,3 +74,25 @@ async def test_persons_with_metadata(face: FaceApi) -> None:
                                json={"person": {"name": "x", "metadata": {"n": [1]}}}), 400)
     assert (await face.delete(path)).status_code == 204
     face.error(await face.get(path), 404)
+
+
+async def test_a_gallery_of_another_model_is_refused_not_mixed(face: FaceApi) -> None:
+    service = face.cloud.services["/face"]
+    assert isinstance(service, Vision)
+    photo = identities()["Barack_Obama"][0].read_bytes()
+    for model, refused in (("dlib-resnet-v1", True), ("sface-2021dec-int8bq", False)):
+        gid = (await face.gallery())["id"]
+        pid = (await face.person(gid, "Barack"))["id"]
+        async with service.writing() as conn:  # as if the service's embedder had changed
+            await galleries.update(conn, gid, {"model": model})
+        enrolled = await face.enroll(gid, pid, [photo])
+        identified = await face.image(f"/v1/galleries/{gid}/identify", photo)
+        if refused:
+            face.error(enrolled, 409, "vision.conflict")
+            face.error(identified, 409, "vision.conflict")
+            assert "dlib-resnet-v1" in enrolled.json()["error"]["message"]
+            listed = await face.get(f"/v1/galleries/{gid}/persons/{pid}/faces")
+            assert listed.json()["faces"] == []
+        else:  # plain SFace vectors and mirrored sums compare
+            assert enrolled.status_code == 201, enrolled.text
+            assert identified.json()["faces"][0]["person"]["person_id"] == pid

@@ -15,7 +15,7 @@ from pocketstack.common.context import RequestContext, context_of
 from pocketstack.common.errors import ApiError
 from pocketstack.common.schema import Schema
 from pocketstack.vision.objects import galleries
-from pocketstack.vision.objects.errors import NotFound, VisionError
+from pocketstack.vision.objects.errors import Conflict, NotFound, VisionError
 from pocketstack.vision.objects.galleries import Gallery
 from pocketstack.vision.pipeline import BadImage, ImageTooLarge
 from pocketstack.vision.service import Vision
@@ -27,6 +27,7 @@ __all__ = [
     "authorize",
     "bind",
     "find_gallery",
+    "gallery_of_this_model",
     "iso",
     "next_link",
     "paging",
@@ -82,6 +83,20 @@ async def find_gallery(svc: Vision, request: Request, rule: str) -> Gallery:
         raise NotFound(f"Gallery {gallery_id} could not be found.")
     if not svc.enforcer.check(rule, target, credentials):
         raise _denied(rule)
+    return gallery
+
+
+async def gallery_of_this_model(svc: Vision, request: Request, rule: str) -> Gallery:
+    """:func:`find_gallery` for a call that adds or compares embeddings: the gallery's must
+    come from the network this service runs (with or without mirrored faces: those are
+    comparable), else a 409, not answers from vectors of another model."""
+    gallery = await find_gallery(svc, request, rule)
+    running = (await svc.pipeline()).embedder.name
+    if gallery.model.split("+")[0] != running.split("+")[0]:
+        raise Conflict(
+            f"Gallery {gallery.id} holds embeddings of the model {gallery.model}; this service "
+            f"runs {running}. Enroll its people in a new gallery."
+        )
     return gallery
 
 

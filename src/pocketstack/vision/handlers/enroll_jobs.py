@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from pocketstack.common.asgi import json_response
 from pocketstack.common.context import context_of
-from pocketstack.vision.handlers.base import find_gallery, parse_body
+from pocketstack.vision.handlers.base import find_gallery, gallery_of_this_model, parse_body
 from pocketstack.vision.handlers.uploads import decode, read_limited
 from pocketstack.vision.objects import jobs
 from pocketstack.vision.objects.errors import BadRequest, NotFound
@@ -65,7 +65,7 @@ async def _images(svc: Vision, position: int, encoded: list[str]) -> list[bytes]
 
 
 async def create_enroll_job(svc: Vision, request: Request) -> Response:
-    gallery = await find_gallery(svc, request, "enroll_jobs:post")
+    gallery = await gallery_of_this_model(svc, request, "enroll_jobs:post")
     raw = await read_limited(request, svc.settings.vision.max_bulk_bytes)
     body = parse_body(request, raw, schemas.NEW_ENROLL_JOB)
     items = [NewItem(item.get("person_id"), item.get("name"), item.get("metadata", {}),

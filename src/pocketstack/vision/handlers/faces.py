@@ -14,7 +14,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pocketstack.common.asgi import empty_response, json_response
-from pocketstack.vision.handlers.base import find_gallery
+from pocketstack.vision.handlers.base import find_gallery, gallery_of_this_model
 from pocketstack.vision.handlers.uploads import decode, read_images
 from pocketstack.vision.objects import faces, galleries, persons
 from pocketstack.vision.objects.errors import BadRequest
@@ -43,7 +43,7 @@ def _subjects(pipeline: Pipeline, images: list[tuple[str, Image]]) -> list[Any]:
 
 
 async def enroll_faces(svc: Vision, request: Request) -> Response:
-    gallery = await find_gallery(svc, request, "faces:post")
+    gallery = await gallery_of_this_model(svc, request, "faces:post")
     person_id = request.path_params["person_id"]
     async with svc.reading() as conn:
         await persons.get(conn, gallery.id, person_id)

@@ -15,7 +15,7 @@ from starlette.responses import Response
 
 from pocketstack.common.asgi import json_response
 from pocketstack.common.errors import ApiError
-from pocketstack.vision.handlers.base import find_gallery
+from pocketstack.vision.handlers.base import gallery_of_this_model
 from pocketstack.vision.handlers.uploads import decode, image_limit, read_images
 from pocketstack.vision.handlers.views import face_view
 from pocketstack.vision.indexes import PersonMatch
@@ -43,7 +43,7 @@ def _match(match: PersonMatch, people: dict[str, Person]) -> dict[str, Any]:
 
 
 async def identify(svc: Vision, request: Request) -> Response:
-    gallery = await find_gallery(svc, request, "gallery:identify")
+    gallery = await gallery_of_this_model(svc, request, "gallery:identify")
     candidates = _candidates(request)
     await svc.fresh_index(gallery.id, gallery.generation)
     if svc.indexes.size(gallery.id) == 0:
