@@ -183,7 +183,7 @@ class VisionSettings:
     # run on the CPU; embeddings of one embedder are not comparable with the other's.
     detector: str = "yunet"
     embedder: str = "sface"
-    threads: int = 0  # intra-op threads of the embedder (0: the runtime's default)
+    threads: int = 0  # threads of each model (0: one pool shared by both, one per core)
     detector_score: float = 0.8  # YuNet's score a detection needs to count as a face
     detect_max_side: int = 2048  # larger images are scaled down for detection only
     max_image_bytes: int = 10 << 20  # a larger upload is a 413
