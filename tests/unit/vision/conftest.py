@@ -1,4 +1,5 @@
-"""The default pipeline, loaded once for the session (as one worker loads it once)."""
+"""The default pipeline and dlib's stages, each loaded once for the session (as one worker
+loads its models once)."""
 
 from __future__ import annotations
 
@@ -12,3 +13,8 @@ from pocketstack.vision.pipeline.loader import load_pipeline
 @pytest.fixture(scope="session")
 def pipeline() -> Pipeline:
     return load_pipeline(VisionSettings())
+
+
+@pytest.fixture(scope="session")
+def dlib_pipeline() -> Pipeline:
+    return load_pipeline(VisionSettings(detector="dlib-hog", embedder="dlib-resnet"))

@@ -1,9 +1,7 @@
 """dlib's stages ([vision] detector = "dlib-hog", embedder = "dlib-resnet") on the face test
 set: verification accuracy on pairs.csv at dlib's published threshold (nothing is fitted on
-the scored images), crowds, a photo without people, mixing with YuNet, the stage names.
-
-Every image of pairs.csv is detected and embedded once, the crops in one batch, as in
-test_vision_pipeline.py; a pair whose face was not found counts as wrong.
+the scored images), a crowd, scaling, mixing with YuNet, the stage names (the photo without
+people and the two-person scenes are test_vision_pipeline.py's, for both detectors).
 """
 
 from __future__ import annotations
@@ -14,67 +12,38 @@ import sys
 
 import numpy as np
 import pytest
-from tests.vision_data import faces_dir, pairs
+from tests.unit.vision.scoring import (
+    aligned_subjects,
+    fixed_accuracy,
+    labelled_pairs,
+    read_image,
+)
+from tests.vision_data import faces_dir
 
 from pocketstack.common.settings import VisionSettings
-from pocketstack.vision.pipeline import Pipeline, decode_image, subject_of
+from pocketstack.vision.pipeline import Pipeline
 from pocketstack.vision.pipeline.dlib_stages import DLIB_THRESHOLD, DlibHogDetector
 from pocketstack.vision.pipeline.loader import ModelMissing, dlib_model_path, load_pipeline
 from pocketstack.vision.pipeline.stages import distances
-
-LIMITS = {"max_bytes": 10 << 20, "max_pixels": 25_000_000}
-DLIB = VisionSettings(detector="dlib-hog", embedder="dlib-resnet")
-
-
-@pytest.fixture(scope="module")
-def dlib_pipeline() -> Pipeline:
-    return load_pipeline(DLIB)
-
-
-def _read(path: object) -> np.ndarray:  # type: ignore[type-arg]
-    with open(str(path), "rb") as handle:
-        return decode_image(handle.read(), **LIMITS)
 
 
 def test_verification_accuracy_on_pairs_at_the_published_threshold(
     dlib_pipeline: Pipeline,
 ) -> None:
-    labelled = pairs()
-    paths = sorted({p.a for p in labelled} | {p.b for p in labelled})
-    crops, embedded = [], []
-    for path in paths:
-        image = _read(path)
-        faces = dlib_pipeline.detect(image)
-        if faces:
-            subject = subject_of(faces, image.shape[1], image.shape[0])
-            crops.append(dlib_pipeline.aligner.align(image, subject))
-            embedded.append(path)
-    vectors = dict(zip(embedded, dlib_pipeline.embedder.embed(crops), strict=True))
+    crops = aligned_subjects(dlib_pipeline)
+    labelled = labelled_pairs(crops, dlib_pipeline.embedder.embed(list(crops.values())))
     # dlib's 0.6 between raw descriptors, moved to unit vectors by their typical norm
     # (measured on scenes/, which pairs.csv does not score): not fitted on this set.
     assert dlib_pipeline.threshold == DLIB_THRESHOLD == 0.415
-    right = 0
-    for pair in labelled:
-        if pair.a in vectors and pair.b in vectors:
-            distance = float(distances(vectors[pair.a][None], vectors[pair.b][None])[0, 0])
-            right += (distance < dlib_pipeline.threshold) == pair.same
-    accuracy = right / len(labelled)
+    accuracy = fixed_accuracy(labelled, dlib_pipeline.threshold)
     print(f"verification accuracy {accuracy:.2%} on {len(labelled)} pairs, "
-          f"{len(paths) - len(embedded)} images without a face")
+          f"{len({p.a for p in labelled} | {p.b for p in labelled}) - len(crops)} "
+          "images without a face")
     assert accuracy >= 0.985  # measured 99.1 % (1,090 of 1,100), every face found
 
 
-def test_dogs_are_not_faces(dlib_pipeline: Pipeline) -> None:
-    assert dlib_pipeline.detect(_read(faces_dir() / "scenes" / "dlib_dogs.jpg")) == []
-
-
-@pytest.mark.parametrize("name", ["fr_two_people.jpg", "fr_kit_with_rose.jpg"])
-def test_two_people_are_two_faces(dlib_pipeline: Pipeline, name: str) -> None:
-    assert len(dlib_pipeline.detect(_read(faces_dir() / "scenes" / name))) == 2
-
-
 def test_the_faces_of_a_crowd_are_found(dlib_pipeline: Pipeline) -> None:
-    faces = dlib_pipeline.detect(_read(faces_dir() / "scenes" / "dlib_bald_guys.jpg"))
+    faces = dlib_pipeline.detect(read_image(faces_dir() / "scenes" / "dlib_bald_guys.jpg"))
     # Measured 24; 3 of them with an SVM margin under 1 (score under 0.73), which another
     # dlib build might lose: 20 is the set README's lower count ("about 20-24 faces").
     assert len(faces) >= 20
@@ -87,7 +56,7 @@ def test_the_faces_of_a_crowd_are_found(dlib_pipeline: Pipeline) -> None:
 
 
 def test_large_images_are_scaled_down_for_detection_only(dlib_pipeline: Pipeline) -> None:
-    image = _read(faces_dir() / "scenes" / "fr_obama-1080p.jpg")
+    image = read_image(faces_dir() / "scenes" / "fr_obama-1080p.jpg")
     [full] = dlib_pipeline.detect(image)
     small = DlibHogDetector(dlib_model_path("shape_predictor_68_face_landmarks.dat"),
                             max_side=640)
@@ -103,7 +72,7 @@ def test_large_images_are_scaled_down_for_detection_only(dlib_pipeline: Pipeline
 def test_yunet_faces_embed_with_dlib(dlib_pipeline: Pipeline) -> None:
     mixed = load_pipeline(VisionSettings(embedder="dlib-resnet"))
     assert type(mixed.aligner) is type(dlib_pipeline.aligner)  # the aligner follows
-    image = _read(faces_dir() / "scenes" / "fr_obama-480p.jpg")
+    image = read_image(faces_dir() / "scenes" / "fr_obama-480p.jpg")
     found, ours = mixed.subject(image), dlib_pipeline.subject(image)
     assert found is not None and ours is not None
     assert found[1].shape == (1, 128) and found[1].dtype == np.float32

