@@ -40,7 +40,8 @@ from pocketstack.loadbalancer.amphora import (
     MemberConfig,
     PoolConfig,
 )
-from pocketstack.loadbalancer.amphora.haproxy_process import HaproxyProcess, pid_alive
+from pocketstack.loadbalancer.amphora.haproxy_process import HaproxyProcess
+from pocketstack.loadbalancer.amphora.processes import pid_alive
 
 pytestmark = pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is not installed")
 

@@ -38,7 +38,7 @@ from pocketstack.loadbalancer.amphora import (
     PoolConfig,
     SessionPersistence,
 )
-from pocketstack.loadbalancer.amphora.haproxy_process import pid_alive
+from pocketstack.loadbalancer.amphora.processes import pid_alive
 from pocketstack.loadbalancer.amphora.udp_process import UdpBalancer
 
 pytestmark = pytest.mark.skipif(shutil.which("haproxy") is None, reason="haproxy is not installed")

@@ -28,34 +28,18 @@ from pathlib import Path
 from pocketstack.loadbalancer.amphora.base import AmphoraError
 from pocketstack.loadbalancer.amphora.haproxy_config import LbPaths
 from pocketstack.loadbalancer.amphora.haproxy_stats import ProcTable, cli, parse_show_proc
+from pocketstack.loadbalancer.amphora.processes import cmdline, pid_alive, terminate
 
-__all__ = ["HaproxyProcess", "pid_alive"]
+__all__ = ["HaproxyProcess"]
 
 _POLL = 0.02  # seconds between looks while waiting on HAProxy
 _LOG_TAIL = 2000  # characters of HAProxy's own messages quoted in an error
 
 
-def pid_alive(pid: int) -> bool:
-    """True while ``pid`` runs (a zombie has exited)."""
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return False
-    return stat.rpartition(")")[2].split()[0] not in ("Z", "X")
-
-
-def _cmdline(pid: int) -> list[str]:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return []
-    return [arg.decode(errors="replace") for arg in raw.split(b"\0") if arg]
-
-
 def _serves(pid: int, config: Path) -> bool:
     """Whether ``pid`` is an HAProxy running ``config`` (a pid file may outlive its process
     and its pid be reused by another program)."""
-    args = _cmdline(pid)
+    args = cmdline(pid)
     return bool(args) and "haproxy" in Path(args[0]).name and str(config) in args[1:]
 
 
@@ -152,17 +136,8 @@ class HaproxyProcess:
     async def stop(self, *, grace: float | None = None) -> None:
         """Stop the master and every worker (SIGTERM, then SIGKILL after ``grace``)."""
         pids = await asyncio.to_thread(self.all_pids)
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            for pid in pids:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, sig)
-            deadline = time.monotonic() + (self.timeout if grace is None else grace)
-            while pids and time.monotonic() < deadline:
-                await asyncio.sleep(_POLL)
-                pids = {pid for pid in pids if pid_alive(pid)}
-            if not pids:
-                return
-        raise AmphoraError(f"haproxy processes {sorted(pids)} outlived SIGKILL")
+        await terminate(pids, grace=self.timeout if grace is None else grace,
+                        what="haproxy processes")
 
     async def _wait_serving(self, before: ProcTable) -> None:
         """Until the master lists a worker it did not list ``before`` and the stats socket

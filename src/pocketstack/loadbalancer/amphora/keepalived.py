@@ -13,7 +13,6 @@ node's VRRP state (MASTER BACKUP FAULT STOP) to ``vrrp.state`` next to the confi
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import dataclasses
 import hashlib
 import os
@@ -22,7 +21,7 @@ import time
 from pathlib import Path
 
 from pocketstack.loadbalancer.amphora.base import AmphoraError
-from pocketstack.loadbalancer.amphora.haproxy_process import pid_alive
+from pocketstack.loadbalancer.amphora.processes import cmdline, pid_alive, terminate
 
 __all__ = [
     "Keepalived",
@@ -153,14 +152,6 @@ echo "$3" > "{state_file}.tmp" && mv -f "{state_file}.tmp" "{state_file}"
 """
 
 
-def _cmdline(pid: int) -> list[str]:
-    try:
-        raw = Path(f"/proc/{pid}/cmdline").read_bytes()
-    except OSError:
-        return []
-    return [arg.decode(errors="replace") for arg in raw.split(b"\0") if arg]
-
-
 class Keepalived:
     """The keepalived processes (parent and VRRP child) of one node, found by their
     configuration path in /proc (pid files may be stale after a crash)."""
@@ -175,7 +166,7 @@ class Keepalived:
         found: set[int] = set()
         for entry in Path("/proc").iterdir():
             if entry.name.isdigit():
-                args = _cmdline(int(entry.name))
+                args = cmdline(int(entry.name))
                 ours = bool(args) and Path(args[0]).name == "keepalived" and config in args[1:]
                 if ours and pid_alive(int(entry.name)):
                     found.add(int(entry.name))
@@ -238,14 +229,4 @@ class Keepalived:
     async def stop(self) -> None:
         """SIGTERM (keepalived gives the VIP up and tells its peer), then SIGKILL."""
         pids = await asyncio.to_thread(self.pids)
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            for pid in pids:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, sig)
-            deadline = time.monotonic() + self.timeout
-            while pids and time.monotonic() < deadline:
-                await asyncio.sleep(_POLL)
-                pids = {pid for pid in pids if pid_alive(pid)}
-            if not pids:
-                return
-        raise AmphoraError(f"keepalived processes {sorted(pids)} outlived SIGKILL")
+        await terminate(pids, grace=self.timeout, what="keepalived processes")

@@ -12,7 +12,6 @@ whose command line names the configuration file.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 import os
 import signal
@@ -23,8 +22,8 @@ from typing import Any
 
 from pocketstack.loadbalancer.amphora.base import AmphoraError, HealthReport, ListenerStats
 from pocketstack.loadbalancer.amphora.haproxy_apply import write_private
-from pocketstack.loadbalancer.amphora.haproxy_process import pid_alive
 from pocketstack.loadbalancer.amphora.model import LoadBalancerConfig, PoolConfig
+from pocketstack.loadbalancer.amphora.processes import cmdline, pid_alive, terminate
 
 __all__ = ["UdpBalancer", "has_udp", "merged", "udp_document"]
 
@@ -114,11 +113,8 @@ class UdpBalancer:
         return pid if pid_alive(pid) and self._serves(pid) else None
 
     def _serves(self, pid: int) -> bool:
-        try:
-            args = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
-        except OSError:
-            return False
-        return os.fsencode(_MODULE) in args and os.fsencode(self.config) in args
+        args = cmdline(pid)
+        return _MODULE in args and str(self.config) in args
 
     async def apply(self, config: LoadBalancerConfig) -> None:
         """Serve ``config``'s UDP listeners, or stop serving when it has none."""
@@ -170,17 +166,7 @@ class UdpBalancer:
     async def stop(self) -> None:
         """Stop the balancer (SIGTERM, then SIGKILL after ``timeout``)."""
         pids = await asyncio.to_thread(self._all_pids)
-        for sig in (signal.SIGTERM, signal.SIGKILL):
-            for pid in pids:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(pid, sig)
-            deadline = time.monotonic() + self.timeout
-            while pids and time.monotonic() < deadline:
-                await asyncio.sleep(_POLL)
-                pids = {pid for pid in pids if pid_alive(pid)}
-            if not pids:
-                return
-        raise AmphoraError(f"UDP balancer {sorted(pids)} outlived SIGKILL")
+        await terminate(pids, grace=self.timeout, what="UDP balancer")
 
     async def remove(self) -> None:
         """Stop it and delete its files."""
