@@ -17,11 +17,10 @@ import shutil
 import socket
 import ssl
 import sys
-import tempfile
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -160,24 +159,6 @@ async def status_or_error(host: str, port: int, context: ssl.SSLContext | None =
 
 def process_of(driver: HaproxyDriver, lb_id: str) -> HaproxyProcess:
     return HaproxyProcess(driver.paths(lb_id), driver.binary)
-
-
-@pytest.fixture
-def state_dir() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="lb-", dir="/tmp"))  # short: socket paths are limited
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
-
-
-@pytest.fixture
-async def driver(state_dir: Path) -> AsyncIterator[HaproxyDriver]:
-    driver = HaproxyDriver(state_dir)
-    try:
-        yield driver
-    finally:
-        await driver.close()  # keep_running=False: stops every load balancer under state_dir
 
 
 @pytest.fixture

@@ -17,11 +17,10 @@ import random
 import shutil
 import socket
 import sys
-import tempfile
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -135,24 +134,6 @@ async def health_when(
 
 def member(echo: Echo) -> MemberConfig:
     return MemberConfig(echo.name, "127.0.0.1", echo.port)
-
-
-@pytest.fixture
-def state_dir() -> Iterator[Path]:
-    path = Path(tempfile.mkdtemp(prefix="lb-", dir="/tmp"))
-    try:
-        yield path
-    finally:
-        shutil.rmtree(path, ignore_errors=True)
-
-
-@pytest.fixture
-async def driver(state_dir: Path) -> AsyncIterator[HaproxyDriver]:
-    driver = HaproxyDriver(state_dir)
-    try:
-        yield driver
-    finally:
-        await driver.close()  # keep_running=False: stops HAProxy and the UDP balancer
 
 
 @pytest.fixture
