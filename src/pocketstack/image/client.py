@@ -19,9 +19,14 @@ class ImageClient(ServiceClient):
     def from_peers(cls, peers: Peers) -> ImageClient:
         return cls(peers.base_url + PATH, tokens=peers.tokens, transport=peers.transport)
 
-    async def get_image(self, image_id: str) -> dict[str, Any]:
-        """The image; ``ServiceError`` (404) when there is none."""
-        response = await self.request("GET", f"/v2/images/{image_id}")
+    async def get_image(self, image_id: str, *, as_token: str | None = None) -> dict[str, Any]:
+        """The image; ``ServiceError`` (404) when there is none, or none that the holder of
+        ``as_token`` (a caller's own token, passed along as Nova does) may see."""
+        if as_token is not None:
+            response = await self.request("GET", f"/v2/images/{image_id}", authenticated=False,
+                                          headers={"X-Auth-Token": as_token})
+        else:
+            response = await self.request("GET", f"/v2/images/{image_id}")
         image: dict[str, Any] = response.json()
         return image
 

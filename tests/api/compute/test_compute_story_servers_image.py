@@ -36,3 +36,28 @@ async def test_create_image(nova: ComputeClient) -> None:
     assert old.status_code == 202, old.text
     assert "/images/" in old.headers["location"]
     assert old.content == b""
+
+
+async def test_a_private_image_of_another_project_cannot_be_booted(nova: ComputeClient) -> None:
+    """Nova asks the image service with the caller's token: what the caller cannot see
+    does not exist for their boot or rebuild (400, as Nova's 'could not be found')."""
+    made = await nova.other("POST", "/image/v2/images", json={
+        "name": "admins-only", "disk_format": "raw", "container_format": "bare",
+        "visibility": "private"})
+    assert made.status_code == 201, made.text
+    private = made.json()["id"]
+    uploaded = await nova.client.put(
+        f"/image/v2/images/{private}/file", content=b"\0" * 64,
+        headers={"X-Auth-Token": nova.token, "Content-Type": "application/octet-stream"})
+    assert uploaded.status_code == 204, uploaded.text
+    outsider = await nova.user("member")
+    refused = await nova.post("/servers", token=outsider.token, json={"server": {
+        "name": "theft", "flavorRef": "1", "networks": "none", "imageRef": private}})
+    nova.error(refused, 400, f"Image {private} could not be found.")
+    mine = await nova.boot(token=outsider.token, name="own")
+    await nova.wait_for(mine["id"], "ACTIVE", token=outsider.token)
+    rebuilt = await nova.post(f"/servers/{mine['id']}/action", token=outsider.token,
+                              json={"rebuild": {"imageRef": private}})
+    nova.error(rebuilt, 400, f"Image {private} could not be found.")
+    owned = await nova.boot(name="owner's", imageRef=private)  # its owner may
+    await nova.wait_for(owned["id"], "ACTIVE")

@@ -129,7 +129,7 @@ async def _rebuild(svc: Compute, request: Request, found: Located, body: Any,
                    ctx: RequestContext) -> Response:
     image_id = boot.image_ref_of(body["imageRef"])
     try:
-        await boot.get_image(svc.clients.image, image_id)
+        await boot.get_image(svc.clients.image, image_id, request.headers.get("x-auth-token", ""))
     except boot.BootInvalid as error:
         raise ApiError(400, str(error)) from None
     names = {"name": "display_name", "metadata": "metadata", "accessIPv4": "access_ip_v4",

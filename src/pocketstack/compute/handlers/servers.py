@@ -224,7 +224,8 @@ async def create_server(svc: Compute, request: Request) -> Response:
     caller = boot.Caller(auth.project_id or "", auth.user_id, ctx.request_id)
     try:
         image_ref = boot.require_image_or_volume(body)
-        image = await boot.get_image(svc.clients.image, image_ref) if image_ref else {}
+        token = request.headers.get("x-auth-token", "")
+        image = await boot.get_image(svc.clients.image, image_ref, token) if image_ref else {}
         networks = await boot.requested_networks(svc.clients.network, body.get("networks"),
                                                  caller.project_id)
         async with svc.reading() as api:

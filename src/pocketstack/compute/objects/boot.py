@@ -87,10 +87,11 @@ def image_ref_of(ref: str) -> str:
     return ref.rstrip("/").rsplit("/", 1)[-1]
 
 
-async def get_image(client: ImageClient, image_id: str) -> dict[str, Any]:
-    """The image (400 unless it exists and is active)."""
+async def get_image(client: ImageClient, image_id: str, as_token: str) -> dict[str, Any]:
+    """The image as the caller (whose token this is) sees it: 400 unless it exists for them
+    and is active. Another project's private image is not found, as in Nova."""
     try:
-        image = await client.get_image(image_id)
+        image = await client.get_image(image_id, as_token=as_token)
     except ServiceError as error:
         if error.status in (400, 404):
             raise BootInvalid(f"Image {image_id} could not be found.") from None
