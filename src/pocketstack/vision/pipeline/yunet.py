@@ -5,7 +5,7 @@ multiple of 32, and answers, for each of its three strides (8, 16, 32) and each 
 grid, a class and an objectness score, a box (centre offset and log size in strides) and
 five landmarks (offsets in strides). A face's score is the geometric mean of the two scores;
 overlapping boxes are suppressed (NMS). This is what OpenCV's ``FaceDetectorYN`` does; run
-here by onnxruntime (weights folded once) it gives the same faces in about half the time,
+here by onnxruntime (weights folded once) it gives the same faces in a quarter of the time,
 and on the same device as the embedder.
 
 Images larger than ``max_side`` are scaled down for detection only; boxes and landmarks are
