@@ -79,18 +79,26 @@ class ServiceClient:
         params: Mapping[str, str] | httpx.QueryParams | None = None,
         expect: tuple[int, ...] = (200,),
         authenticated: bool = True,
+        as_token: str | None = None,
     ) -> httpx.Response:
-        """Send one request; retry once with a fresh token after a 401, as keystoneauth."""
+        """Send one request; retry once with a fresh token after a 401, as keystoneauth.
+
+        ``as_token``: a caller's own token, sent instead of the service's so that the other
+        service answers what that caller may see (as Nova passes the user's context to
+        Glance and Neutron); no retry then."""
         for attempt in range(2):
             sent = dict(headers or {})
-            if authenticated and self.tokens is not None:
+            if as_token is not None:
+                sent["X-Auth-Token"] = as_token
+            elif authenticated and self.tokens is not None:
                 sent["X-Auth-Token"] = await self.tokens.token()
             content = orjson.dumps(json) if json is not None else None
             if content is not None:
                 sent.setdefault("Content-Type", "application/json")
             response = await self._http.request(method, path, content=content, headers=sent,
                                                 params=params)
-            if response.status_code == 401 and attempt == 0 and self.tokens is not None:
+            if (response.status_code == 401 and attempt == 0 and self.tokens is not None
+                    and as_token is None):
                 self.tokens.invalidate()
                 continue
             if response.status_code not in expect:

@@ -22,11 +22,7 @@ class ImageClient(ServiceClient):
     async def get_image(self, image_id: str, *, as_token: str | None = None) -> dict[str, Any]:
         """The image; ``ServiceError`` (404) when there is none, or none that the holder of
         ``as_token`` (a caller's own token, passed along as Nova does) may see."""
-        if as_token is not None:
-            response = await self.request("GET", f"/v2/images/{image_id}", authenticated=False,
-                                          headers={"X-Auth-Token": as_token})
-        else:
-            response = await self.request("GET", f"/v2/images/{image_id}")
+        response = await self.request("GET", f"/v2/images/{image_id}", as_token=as_token)
         image: dict[str, Any] = response.json()
         return image
 

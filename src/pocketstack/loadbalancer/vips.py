@@ -52,25 +52,26 @@ def _fault(error: ServiceError) -> str:
     return str(body)
 
 
-async def resolve(network: NetworkClient, spec: dict[str, Any]) -> Vip:
+async def resolve(network: NetworkClient, spec: dict[str, Any], as_token: str) -> Vip:
     """The VIP a create request asks for: by port, by subnet or by network (its first IPv4
-    subnet); 400 when none is given or what is named does not exist."""
+    subnet); 400 when none is given or what is named does not exist for the caller (whose
+    token this is: as Octavia passes the request's context to Neutron)."""
     if spec.get("vip_port_id"):
-        port = await network.get_port(spec["vip_port_id"])
+        port = await network.get_port(spec["vip_port_id"], as_token=as_token)
         if port is None:
             raise Invalid.validation(f"Port {spec['vip_port_id']} not found.")
         fixed = (port.get("fixed_ips") or [{}])[0]
         return Vip(port["network_id"], fixed.get("subnet_id", ""), fixed.get("ip_address"),
                    port["id"])
     if spec.get("vip_subnet_id"):
-        subnet = await network.get_subnet(spec["vip_subnet_id"])
+        subnet = await network.get_subnet(spec["vip_subnet_id"], as_token=as_token)
         if subnet is None:
             raise Invalid.validation(f"Subnet {spec['vip_subnet_id']} not found.")
         if spec.get("vip_network_id") and spec["vip_network_id"] != subnet["network_id"]:
             raise Invalid.validation("vip_subnet_id is not on vip_network_id.")
         return Vip(subnet["network_id"], subnet["id"], spec.get("vip_address"))
     if spec.get("vip_network_id"):
-        if await network.get_network(spec["vip_network_id"]) is None:
+        if await network.get_network(spec["vip_network_id"], as_token=as_token) is None:
             raise Invalid.validation(f"Network {spec['vip_network_id']} not found.")
         subnets = await network.list_subnets(network_id=spec["vip_network_id"])
         usable = [s for s in subnets if s.get("ip_version") == 4] or subnets

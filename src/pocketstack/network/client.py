@@ -24,8 +24,12 @@ class NetworkClient(ServiceClient):
     def from_peers(cls, peers: Peers) -> NetworkClient:
         return cls(peers.base_url + PATH, tokens=peers.tokens, transport=peers.transport)
 
-    async def get_network(self, network_id: str) -> dict[str, Any] | None:
-        response = await self.request("GET", f"{V2}/networks/{network_id}", expect=(200, 404))
+    async def get_network(
+        self, network_id: str, *, as_token: str | None = None
+    ) -> dict[str, Any] | None:
+        """The network, or None when there is none (that the holder of ``as_token`` sees)."""
+        response = await self.request("GET", f"{V2}/networks/{network_id}", expect=(200, 404),
+                                      as_token=as_token)
         if response.status_code == 404:
             return None
         network: dict[str, Any] = response.json()["network"]
@@ -42,8 +46,10 @@ class NetworkClient(ServiceClient):
         port: dict[str, Any] = response.json()["port"]
         return port
 
-    async def get_port(self, port_id: str) -> dict[str, Any] | None:
-        response = await self.request("GET", f"{V2}/ports/{port_id}", expect=(200, 404))
+    async def get_port(self, port_id: str, *, as_token: str | None = None) -> dict[str, Any] | None:
+        """The port, or None when there is none (that the holder of ``as_token`` sees)."""
+        response = await self.request("GET", f"{V2}/ports/{port_id}", expect=(200, 404),
+                                      as_token=as_token)
         if response.status_code == 404:
             return None
         port: dict[str, Any] = response.json()["port"]
@@ -57,8 +63,12 @@ class NetworkClient(ServiceClient):
     async def delete_port(self, port_id: str) -> None:
         await self.request("DELETE", f"{V2}/ports/{port_id}", expect=(204, 404))
 
-    async def get_subnet(self, subnet_id: str) -> dict[str, Any] | None:
-        response = await self.request("GET", f"{V2}/subnets/{subnet_id}", expect=(200, 404))
+    async def get_subnet(
+        self, subnet_id: str, *, as_token: str | None = None
+    ) -> dict[str, Any] | None:
+        """The subnet, or None when there is none (that the holder of ``as_token`` sees)."""
+        response = await self.request("GET", f"{V2}/subnets/{subnet_id}", expect=(200, 404),
+                                      as_token=as_token)
         if response.status_code == 404:
             return None
         subnet: dict[str, Any] = response.json()["subnet"]

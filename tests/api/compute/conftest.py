@@ -81,13 +81,14 @@ class ComputeClient(Verbs):
         assert uploaded.status_code == 204, uploaded.text
         return image_id
 
-    async def network(self, name: str = "private", cidr: str = "10.0.0.0/24") -> str:
-        """A network with one IPv4 subnet; its id."""
-        made = await self.other("POST", "/network/v2.0/networks",
+    async def network(self, name: str = "private", cidr: str = "10.0.0.0/24",
+                      token: str | None = None) -> str:
+        """A network with one IPv4 subnet (of the admin's project, or the token's); its id."""
+        made = await self.other("POST", "/network/v2.0/networks", token=token,
                                 json={"network": {"name": name}})
         assert made.status_code == 201, made.text
         network_id = str(made.json()["network"]["id"])
-        subnet = await self.other("POST", "/network/v2.0/subnets", json={"subnet": {
+        subnet = await self.other("POST", "/network/v2.0/subnets", token=token, json={"subnet": {
             "network_id": network_id, "cidr": cidr, "ip_version": 4, "name": name + "-v4"}})
         assert subnet.status_code == 201, subnet.text
         return network_id

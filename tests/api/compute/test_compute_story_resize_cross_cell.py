@@ -63,7 +63,7 @@ async def test_resize_across_cells_confirm_and_revert(tmp_path: Path) -> None:
     settings = compute_settings(tmp_path, hosts_per_cell=1, policy=CROSS_CELL)
     async with nova_on(settings) as nova:
         owner = await nova.user("member")
-        network = await nova.network()
+        network = await nova.network(token=owner.token)  # one the owner can see
         server_id = (await nova.boot(token=owner.token, name="wanderer",
                                      networks=[{"uuid": network}]))["id"]
         before = await nova.wait_for(server_id, "ACTIVE")

@@ -30,3 +30,22 @@ async def test_networks_at_boot(nova: ComputeClient) -> None:
         "name": "which", "flavorRef": "1", "imageRef": await nova.default_image(),
         "networks": "auto"}})
     nova.error(ambiguous, 409, "Multiple possible networks found")
+
+
+async def test_another_projects_network_and_port_are_not_found(nova: ComputeClient) -> None:
+    """Nova asks the network service with the caller's token: a network or port of another
+    project (not shared) does not exist for the caller's boot (400)."""
+    network_id = await nova.network("admins", "10.0.2.0/24")
+    made = await nova.other("POST", "/network/v2.0/ports",
+                            json={"port": {"network_id": network_id}})
+    assert made.status_code == 201, made.text
+    port_id = made.json()["port"]["id"]
+    outsider = await nova.user("member")
+    image = await nova.default_image()
+    for networks, message in (([{"uuid": network_id}], f"Network {network_id} could not be found."),
+                              ([{"port": port_id}], f"Port id {port_id} could not be found.")):
+        refused = await nova.post("/servers", token=outsider.token, json={"server": {
+            "name": "theft", "flavorRef": "1", "imageRef": image, "networks": networks}})
+        nova.error(refused, 400, message)
+    own = await nova.boot(name="own", networks=[{"port": port_id}])  # the owner may
+    assert await nova.wait_for(own["id"], "ACTIVE") is not None

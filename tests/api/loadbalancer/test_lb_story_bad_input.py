@@ -91,3 +91,32 @@ async def test_bad_input_isolation_and_roles(lbc: LbClient) -> None:
     root = (await lbc.get("/", token="")).json()["versions"]
     assert root[-1]["status"] == "CURRENT" and root[0]["id"] == "v2.0"
     assert (await lbc.get("/v2", token="")).json() == "v2"
+
+
+async def test_a_vip_on_another_projects_network_is_not_found(lbc: LbClient) -> None:
+    """Octavia asks the network service with the request's context: a network, subnet or
+    port the caller cannot see is "not found" (400), and nothing is recorded."""
+    admin = {"X-Auth-Token": lbc.admin.token}
+    made = await lbc.client.post("/network/v2.0/networks", headers=admin,
+                                 json={"network": {"name": "admins"}})
+    assert made.status_code == 201, made.text
+    network_id = made.json()["network"]["id"]
+    made = await lbc.client.post("/network/v2.0/subnets", headers=admin, json={"subnet": {
+        "network_id": network_id, "cidr": "10.9.0.0/24", "ip_version": 4}})
+    assert made.status_code == 201, made.text
+    subnet_id = made.json()["subnet"]["id"]
+    made = await lbc.client.post("/network/v2.0/ports", headers=admin,
+                                 json={"port": {"network_id": network_id}})
+    assert made.status_code == 201, made.text
+    port_id = made.json()["port"]["id"]
+    alice = await lbc.user("member")
+    for field, value, message in (("vip_network_id", network_id, f"Network {network_id}"),
+                                  ("vip_subnet_id", subnet_id, f"Subnet {subnet_id}"),
+                                  ("vip_port_id", port_id, f"Port {port_id}")):
+        lbc.error(await lbc.post(f"{V2}/loadbalancers", token=alice.token,
+                                 json={"loadbalancer": {field: value}}),
+                  400, f"{message} not found.")
+    listed = await lbc.get(f"{V2}/loadbalancers", token=alice.token)
+    assert listed.json()["loadbalancers"] == []
+    # The VIP network the cloud makes is external: every project may use it.
+    await lbc.active_lb(token=alice.token)

@@ -222,12 +222,12 @@ async def create_server(svc: Compute, request: Request) -> Response:
     document = await read_json(request, checker)
     body, hints = document["server"], document.get("OS-SCH-HNT:scheduler_hints") or {}
     caller = boot.Caller(auth.project_id or "", auth.user_id, ctx.request_id)
+    token = request.headers.get("x-auth-token", "")  # what the caller may see, as Nova asks
     try:
         image_ref = boot.require_image_or_volume(body)
-        token = request.headers.get("x-auth-token", "")
         image = await boot.get_image(svc.clients.image, image_ref, token) if image_ref else {}
         networks = await boot.requested_networks(svc.clients.network, body.get("networks"),
-                                                 caller.project_id)
+                                                 caller.project_id, token)
         async with svc.reading() as api:
             flavor = await boot.flavor_of(api, body)
         check_devices(svc, flavor)

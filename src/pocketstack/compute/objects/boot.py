@@ -112,9 +112,10 @@ async def _auto_network(client: NetworkClient, project_id: str) -> list[dict[str
     return [{"network_id": net_id, "fixed_ip": None} for net_id in found]
 
 
-async def requested_networks(client: NetworkClient, networks: Any,
-                             project_id: str) -> list[dict[str, Any]]:
-    """``networks`` of the request as the request spec carries them."""
+async def requested_networks(client: NetworkClient, networks: Any, project_id: str,
+                             as_token: str) -> list[dict[str, Any]]:
+    """``networks`` of the request as the request spec carries them; networks and ports
+    are looked up as the caller (whose token this is) sees them."""
     if networks in (None, "none"):
         return []
     if networks == "auto":
@@ -123,7 +124,7 @@ async def requested_networks(client: NetworkClient, networks: Any,
     for item in networks:
         port_id = item.get("port")
         if port_id:
-            port = await client.get_port(port_id)
+            port = await client.get_port(port_id, as_token=as_token)
             if port is None:
                 raise BootInvalid(f"Port id {port_id} could not be found.")
             if port.get("device_id"):
@@ -133,7 +134,7 @@ async def requested_networks(client: NetworkClient, networks: Any,
         net_id = item.get("uuid")
         if not net_id:
             raise BootInvalid("Bad network format: missing uuid")
-        if await client.get_network(net_id) is None:
+        if await client.get_network(net_id, as_token=as_token) is None:
             raise BootInvalid(f"Network {net_id} could not be found.")
         wanted.append({"network_id": net_id, "fixed_ip": item.get("fixed_ip")})
     return wanted

@@ -85,7 +85,7 @@ async def create_load_balancer(svc: LoadBalancerService, request: Request) -> Re
         raise Invalid("Missing project ID in request where one is required.")
     authorize(svc, request, "loadbalancer", "post", project)
     network = svc.network()
-    vip = await vips.resolve(network, spec)
+    vip = await vips.resolve(network, spec, request.headers.get("x-auth-token", ""))
     lb_id = graph.new_id()
     planned = await full_graph.plan(svc, spec, lb_id, project)
     async with svc.writing() as conn:
