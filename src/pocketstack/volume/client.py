@@ -22,9 +22,12 @@ class VolumeClient(ServiceClient):
     def from_peers(cls, peers: Peers) -> VolumeClient:
         return cls(peers.base_url + PATH, tokens=peers.tokens, transport=peers.transport)
 
-    async def get_volume(self, volume_id: str) -> dict[str, Any] | None:
+    async def get_volume(
+        self, volume_id: str, *, as_token: str | None = None
+    ) -> dict[str, Any] | None:
+        """The volume, or None when there is none (that the holder of ``as_token`` sees)."""
         response = await self.request("GET", f"{V3}/volumes/{volume_id}", headers=HEADERS,
-                                      expect=(200, 404))
+                                      expect=(200, 404), as_token=as_token)
         if response.status_code == 404:
             return None
         volume: dict[str, Any] = response.json()["volume"]

@@ -226,6 +226,7 @@ async def create_server(svc: Compute, request: Request) -> Response:
     try:
         image_ref = boot.require_image_or_volume(body)
         image = await boot.get_image(svc.clients.image, image_ref, token) if image_ref else {}
+        await boot.check_block_devices(svc.clients.volume, svc.clients.image, body, token)
         networks = await boot.requested_networks(svc.clients.network, body.get("networks"),
                                                  caller.project_id, token)
         async with svc.reading() as api:

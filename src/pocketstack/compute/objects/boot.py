@@ -26,6 +26,7 @@ from pocketstack.compute.objects.instances import now
 from pocketstack.compute.objects.keypairs import get_keypair
 from pocketstack.image.client import ImageClient
 from pocketstack.network.client import NetworkClient
+from pocketstack.volume.client import VolumeClient
 
 __all__ = [
     "BootConflict",
@@ -33,6 +34,7 @@ __all__ = [
     "BootInvalid",
     "Caller",
     "build_records",
+    "check_block_devices",
     "counts",
     "flavor_at_boot",
     "flavor_of",
@@ -99,6 +101,29 @@ async def get_image(client: ImageClient, image_id: str, as_token: str) -> dict[s
     if image.get("status") != "active":
         raise BootInvalid(f"Image {image_id} is not active.")
     return image
+
+
+async def check_block_devices(volumes: VolumeClient, images: ImageClient,
+                              body: Mapping[str, Any], as_token: str) -> None:
+    """The volumes and images of ``block_device_mapping_v2`` exist for the caller (whose
+    token this is) and a volume to attach is available: 400 otherwise, in Nova's words."""
+    for bdm in body.get("block_device_mapping_v2") or []:
+        source, ref = bdm.get("source_type", "volume"), str(bdm.get("uuid") or "")
+        if source == "volume" and ref:
+            volume = await volumes.get_volume(ref, as_token=as_token)
+            if volume is None:
+                raise BootInvalid(f"Block Device Mapping is Invalid: failed to get volume {ref}.")
+            if volume.get("status") != "available":
+                raise BootInvalid(f"Invalid volume: volume '{ref}' status must be 'available'. "
+                                  f"Currently in '{volume.get('status')}'")
+        elif source == "image" and ref:
+            try:
+                await images.get_image(ref, as_token=as_token)
+            except ServiceError as error:
+                if error.status not in (400, 404):
+                    raise
+                raise BootInvalid(
+                    f"Block Device Mapping is Invalid: failed to get image {ref}.") from None
 
 
 async def _auto_network(client: NetworkClient, project_id: str) -> list[dict[str, Any]]:
