@@ -15,17 +15,23 @@ __all__ = ["allowed_count", "check_deltas", "recheck"]
 
 async def _limits_and_usage(svc: Compute, project_id: str, user_id: str
                             ) -> list[tuple[dict[str, int], quotas.Usage]]:
-    """The project's limits and usage, and the user's too when the user has own limits."""
+    """The project's limits and usage, and the user's too when the user has own limits.
+    Where every counted resource is unlimited nothing can be over, so nothing is counted
+    (a scan of every cell saved on each boot)."""
     settings = svc.settings.quota
     async with svc.reading() as api:
         limits, own = await quotas.limits_and_user_rows(api, settings, project_id, user_id)
-    found = [(limits, await quotas.count(settings, svc, svc.cells.all(),
-                                         svc.clients.placement, project_id,
-                                         within=svc.settings.cells.timeout))]
+
+    async def usage(effective: Mapping[str, int], **who: str) -> quotas.Usage:
+        if all(effective[resource] < 0 for resource in quotas.COUNTED):
+            return quotas.Usage()
+        return await quotas.count(settings, svc, svc.cells.all(), svc.clients.placement,
+                                  project_id, within=svc.settings.cells.timeout, **who)
+
+    found = [(limits, await usage(limits))]
     if any(resource in quotas.COUNTED for resource in own):
-        found.append(({**limits, **own}, await quotas.count(
-            settings, svc, svc.cells.all(), svc.clients.placement, project_id,
-            user_id=user_id, within=svc.settings.cells.timeout)))
+        mine = {**limits, **own}
+        found.append((mine, await usage(mine, user_id=user_id)))
     return found
 
 
