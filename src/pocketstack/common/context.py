@@ -15,7 +15,7 @@ from starlette.requests import Request
 from pocketstack.common.auth import AuthInfo
 from pocketstack.common.errors import ApiError
 
-__all__ = ["RequestContext", "context_of"]
+__all__ = ["RequestContext", "caller_token", "context_of"]
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -59,3 +59,9 @@ def context_of(request: Request) -> RequestContext:
         state["context"] = ctx
     assert isinstance(ctx, RequestContext)
     return ctx
+
+
+def caller_token(request: Request) -> str:
+    """The caller's own token, for a call to another service that must answer what the
+    caller may see (as Nova passes the user's context along); the middleware validated it."""
+    return request.headers.get("x-auth-token", "")

@@ -10,6 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pocketstack.common.asgi import empty_response, json_response
+from pocketstack.common.context import caller_token
 from pocketstack.common.errors import ApiError
 from pocketstack.common.schema import read_json
 from pocketstack.compute.handlers.base import authorize, version
@@ -30,8 +31,7 @@ async def _tenant(svc: Compute, request: Request, rule: str) -> tuple[str, str |
     project_id = request.path_params["tenant_id"]
     user_id = request.query_params.get("user_id") or None
     authorize(svc, request, _RULE + rule, {"project_id": project_id, "user_id": user_id or ""})
-    token = request.headers.get("x-auth-token", "")
-    if await svc.clients.identity.project_exists(project_id, token) is False:
+    if await svc.clients.identity.project_exists(project_id, caller_token(request)) is False:
         raise ApiError(400, f"Project ID {project_id} is not a valid project.")
     return project_id, user_id
 

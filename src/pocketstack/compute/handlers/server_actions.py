@@ -17,7 +17,7 @@ from starlette.responses import Response
 
 from pocketstack.common.asgi import empty_response, json_response
 from pocketstack.common.client import ServiceError
-from pocketstack.common.context import RequestContext
+from pocketstack.common.context import RequestContext, caller_token
 from pocketstack.common.errors import ApiError
 from pocketstack.common.schema import read_json, validate
 from pocketstack.compute import rpc
@@ -129,7 +129,7 @@ async def _rebuild(svc: Compute, request: Request, found: Located, body: Any,
                    ctx: RequestContext) -> Response:
     image_id = boot.image_ref_of(body["imageRef"])
     try:
-        await boot.get_image(svc.clients.image, image_id, request.headers.get("x-auth-token", ""))
+        await boot.get_image(svc.clients.image, image_id, caller_token(request))
     except boot.BootInvalid as error:
         raise ApiError(400, str(error)) from None
     names = {"name": "display_name", "metadata": "metadata", "accessIPv4": "access_ip_v4",

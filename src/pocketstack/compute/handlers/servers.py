@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from pocketstack.common.asgi import empty_response, json_response
 from pocketstack.common.client import ServiceError
-from pocketstack.common.context import RequestContext, context_of
+from pocketstack.common.context import RequestContext, caller_token, context_of
 from pocketstack.common.errors import ApiError
 from pocketstack.common.schema import read_json
 from pocketstack.compute import quota_check, rpc
@@ -222,7 +222,7 @@ async def create_server(svc: Compute, request: Request) -> Response:
     document = await read_json(request, checker)
     body, hints = document["server"], document.get("OS-SCH-HNT:scheduler_hints") or {}
     caller = boot.Caller(auth.project_id or "", auth.user_id, ctx.request_id)
-    token = request.headers.get("x-auth-token", "")  # what the caller may see, as Nova asks
+    token = caller_token(request)
     try:
         image_ref = boot.require_image_or_volume(body)
         image = await boot.get_image(svc.clients.image, image_ref, token) if image_ref else {}

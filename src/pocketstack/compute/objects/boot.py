@@ -92,12 +92,9 @@ def image_ref_of(ref: str) -> str:
 async def get_image(client: ImageClient, image_id: str, as_token: str) -> dict[str, Any]:
     """The image as the caller (whose token this is) sees it: 400 unless it exists for them
     and is active. Another project's private image is not found, as in Nova."""
-    try:
-        image = await client.get_image(image_id, as_token=as_token)
-    except ServiceError as error:
-        if error.status in (400, 404):
-            raise BootInvalid(f"Image {image_id} could not be found.") from None
-        raise
+    image = await _visible_image(client, image_id, as_token)
+    if image is None:
+        raise BootInvalid(f"Image {image_id} could not be found.")
     if image.get("status") != "active":
         raise BootInvalid(f"Image {image_id} is not active.")
     return image
@@ -116,14 +113,19 @@ async def check_block_devices(volumes: VolumeClient, images: ImageClient,
             if volume.get("status") != "available":
                 raise BootInvalid(f"Invalid volume: volume '{ref}' status must be 'available'. "
                                   f"Currently in '{volume.get('status')}'")
-        elif source == "image" and ref:
-            try:
-                await images.get_image(ref, as_token=as_token)
-            except ServiceError as error:
-                if error.status not in (400, 404):
-                    raise
-                raise BootInvalid(
-                    f"Block Device Mapping is Invalid: failed to get image {ref}.") from None
+        elif source == "image" and ref and await _visible_image(images, ref, as_token) is None:
+            raise BootInvalid(f"Block Device Mapping is Invalid: failed to get image {ref}.")
+
+
+async def _visible_image(client: ImageClient, image_id: str, as_token: str
+                         ) -> dict[str, Any] | None:
+    """The image, or None when the caller cannot see one of that id (or it is malformed)."""
+    try:
+        return await client.get_image(image_id, as_token=as_token)
+    except ServiceError as error:
+        if error.status in (400, 404):
+            return None
+        raise
 
 
 async def _auto_network(client: NetworkClient, project_id: str) -> list[dict[str, Any]]:

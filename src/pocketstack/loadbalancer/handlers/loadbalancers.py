@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 
 from pocketstack.common.asgi import empty_response, json_response
-from pocketstack.common.context import context_of
+from pocketstack.common.context import caller_token, context_of
 from pocketstack.loadbalancer import vips
 from pocketstack.loadbalancer.handlers import full_graph, views
 from pocketstack.loadbalancer.handlers.base import (
@@ -85,7 +85,7 @@ async def create_load_balancer(svc: LoadBalancerService, request: Request) -> Re
         raise Invalid("Missing project ID in request where one is required.")
     authorize(svc, request, "loadbalancer", "post", project)
     network = svc.network()
-    vip = await vips.resolve(network, spec, request.headers.get("x-auth-token", ""))
+    vip = await vips.resolve(network, spec, caller_token(request))
     lb_id = graph.new_id()
     planned = await full_graph.plan(svc, spec, lb_id, project)
     async with svc.writing() as conn:
