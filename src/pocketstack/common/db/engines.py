@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+import aiosqlite
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
@@ -22,6 +23,8 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 from sqlalchemy.util.concurrency import await_, in_greenlet
 
+from pocketstack.common.db.inline_sqlite import InlineConnection, InlineDBAPI
+
 __all__ = ["DatabaseRegistry", "begin_write", "create_engine_for", "create_sync_sqlite_engine"]
 
 BUSY_TIMEOUT_S = 10.0  # SQLite's busy_timeout below, in seconds
@@ -33,7 +36,8 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.execute(f"PRAGMA busy_timeout={int(BUSY_TIMEOUT_S * 1000)}")
+    wait_ms = getattr(dbapi_connection, "busy_timeout_ms", int(BUSY_TIMEOUT_S * 1000))
+    cursor.execute(f"PRAGMA busy_timeout={wait_ms}")
     cursor.close()
 
 
@@ -46,7 +50,8 @@ def _sqlite_begin_immediate(conn: Any) -> None:
 
 
 def _terminate(dbapi_connection: Any) -> None:
-    """Terminate an aiosqlite connection: close it and wait for its thread to stop.
+    """Terminate a connection: an inline one (``inline_sqlite``) is closed; an aiosqlite
+    one is closed and its thread waited for.
 
     SQLAlchemy's own terminate runs the close in a shielded task and, when the caller is
     cancelled, stops the thread at once; the shielded close, queued behind the stop, then
@@ -54,6 +59,9 @@ def _terminate(dbapi_connection: Any) -> None:
     in the caller: cancelled, ``aiosqlite``'s ``close()`` still stops the thread and waits for
     it in its ``finally``. A connection whose thread is already stopping is left to it.
     """
+    if isinstance(dbapi_connection, InlineConnection):
+        dbapi_connection.terminate()
+        return
     inner = dbapi_connection._connection
     if in_greenlet() and inner._running:
         await_(inner.close())
@@ -72,6 +80,8 @@ def create_engine_for(url: str, *, immediate: bool = False, **options: Any) -> A
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        if parsed.get_driver_name() == "aiosqlite":  # run in the loop's thread: inline_sqlite
+            options.setdefault("module", InlineDBAPI(aiosqlite))
         engine = create_async_engine(url, poolclass=NullPool, **options) if options.pop(
             "null_pool", False
         ) else create_async_engine(url, **options)
