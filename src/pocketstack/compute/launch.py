@@ -32,6 +32,7 @@ from pocketstack.compute.host.agent import HostAgent, HostClients
 from pocketstack.compute.host.devices import device_providers
 from pocketstack.compute.objects import cell_admin
 from pocketstack.compute.scheduler import manager
+from pocketstack.compute.scheduler.candidates import SharedCandidates
 from pocketstack.compute.service import Compute
 from pocketstack.compute.virt.fake import FakeHypervisor
 from pocketstack.compute.virt.gpus import discover
@@ -52,6 +53,7 @@ class Engine:
     ready: asyncio.Event = dataclasses.field(default_factory=asyncio.Event)
     left: LeftBehind | None = None  # read at start, resumed once the hosts are up
     gate: WriteGate = dataclasses.field(default_factory=WriteGate)
+    candidates: SharedCandidates = dataclasses.field(default_factory=SharedCandidates)
 
 
 def engine_of(svc: Compute) -> Engine:
@@ -117,7 +119,7 @@ async def start_engine(svc: Compute, stack: AsyncExitStack) -> None:
         await _super_conductor(svc, method, payload)
 
     async def scheduler(method: str, payload: dict[str, Any]) -> Any:
-        return await manager.serve(svc, method, payload)
+        return await manager.serve(svc, method, payload, engine_of(svc).candidates)
 
     _cancel_on_close(stack, await svc.api_bus.serve(rpc.API_CONDUCTOR, conductor))
     _cancel_on_close(stack, await svc.api_bus.serve(rpc.SCHEDULER, scheduler))

@@ -1,5 +1,6 @@
 """The scheduler claims the best host in placement, falls to the next on a 409, and hands
-over alternates of the chosen host's cell only."""
+over alternates of the chosen host's cell only; calls in flight together share placement's
+answer and count each other's claims in it."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from pocketstack.common.settings import PciSettings
 from pocketstack.compute.objects.scheduling import HostState
+from pocketstack.compute.scheduler.candidates import SharedCandidates
 from pocketstack.compute.scheduler.filters import FilterRequest
 from pocketstack.compute.scheduler.manager import NoValidHost, _select_one
 
@@ -19,18 +21,24 @@ class FakePlacement:
         self.free = free
         self.refuse = refuse
         self.claimed: list[str] = []
+        self.asked = 0
 
     async def allocation_candidates(self, resources: dict[str, int], *, limit: int,
                                     **groups: Any) -> dict[str, Any]:
+        self.asked += 1
         return {"allocation_requests": [{"allocations": {rp: {"resources": resources}}}
                                         for rp in self.free],
                 "provider_summaries": {rp: {"resources": {"MEMORY_MB": {
-                    "capacity": free, "used": 0}}} for rp, free in self.free.items()}}
+                    "capacity": free, "used": self._used(rp)}}}
+                    for rp, free in self.free.items()}}
+
+    def _used(self, rp: str) -> int:
+        return 512 * self.claimed.count(rp)
 
     async def claim(self, consumer: str, request: dict[str, Any], project_id: str,
                     user_id: str) -> bool:
-        [rp] = request["allocations"]
-        if rp in self.refuse:
+        [(rp, held)] = request["allocations"].items()
+        if rp in self.refuse or self.free[rp] - self._used(rp) < held["resources"]["MEMORY_MB"]:
             return False
         self.claimed.append(rp)
         return True
@@ -54,7 +62,8 @@ SPEC = {"instance_uuid": "i1", "project_id": "p", "user_id": "u",
 
 async def test_the_emptiest_host_is_claimed_with_alternates_of_its_cell() -> None:
     placement = FakePlacement({"rp-a": 900, "rp-b": 700, "rp-c": 800, "rp-d": 100}, set())
-    chosen = await _select_one(_svc(placement), SPEC, _hosts(), FilterRequest())
+    chosen = await _select_one(_svc(placement), SPEC, _hosts(), FilterRequest(),
+                               SharedCandidates())
     assert [s["host"] for s in chosen] == ["a", "b", "d"]
     assert placement.claimed == ["rp-a"]
     assert {s["cell_uuid"] for s in chosen} == {"c1"}
@@ -62,7 +71,8 @@ async def test_the_emptiest_host_is_claimed_with_alternates_of_its_cell() -> Non
 
 async def test_a_refused_claim_falls_to_the_next_host() -> None:
     placement = FakePlacement({"rp-a": 900, "rp-b": 700, "rp-c": 800}, {"rp-a"})
-    chosen = await _select_one(_svc(placement), SPEC, _hosts(), FilterRequest())
+    chosen = await _select_one(_svc(placement), SPEC, _hosts(), FilterRequest(),
+                               SharedCandidates())
     assert [s["host"] for s in chosen] == ["c"]  # c2 has no other host to offer
     assert placement.claimed == ["rp-c"]
 
@@ -70,4 +80,37 @@ async def test_a_refused_claim_falls_to_the_next_host() -> None:
 async def test_every_claim_refused_is_no_valid_host() -> None:
     placement = FakePlacement({"rp-a": 900}, {"rp-a"})
     with pytest.raises(NoValidHost):
-        await _select_one(_svc(placement), SPEC, _hosts(), FilterRequest())
+        await _select_one(_svc(placement), SPEC, _hosts(), FilterRequest(),
+                          SharedCandidates())
+
+
+async def test_calls_together_share_one_answer_and_count_each_others_claims() -> None:
+    placement = FakePlacement({"rp-a": 2100, "rp-b": 1600}, set())
+    shared, svc = SharedCandidates(fresh_s=60), _svc(placement)
+    chosen = [(await _select_one(svc, {**SPEC, "instance_uuid": f"i{n}"}, _hosts(),
+                                 FilterRequest(), shared))[0]["host"] for n in range(4)]
+    assert placement.asked == 1
+    # 512 MB each, spread by the free RAM left: a (2100), b (1600 vs 1588), a (1588 vs
+    # 1088), b (1088 vs 1076)
+    assert chosen == ["a", "b", "a", "b"]
+
+
+async def test_a_shared_answer_that_ran_out_is_asked_again() -> None:
+    placement = FakePlacement({"rp-a": 600}, set())
+    shared, svc = SharedCandidates(fresh_s=60), _svc(placement)
+    await _select_one(svc, SPEC, _hosts(), FilterRequest(), shared)
+    assert placement.asked == 1
+    placement.free["rp-b"] = 600  # room elsewhere that the shared answer does not know
+    chosen = await _select_one(svc, {**SPEC, "instance_uuid": "i2"}, _hosts(),
+                               FilterRequest(), shared)
+    assert chosen[0]["host"] == "b"
+    assert placement.asked == 2
+
+
+async def test_an_old_answer_is_not_shared() -> None:
+    placement = FakePlacement({"rp-a": 5000}, set())
+    shared, svc = SharedCandidates(fresh_s=0), _svc(placement)
+    for n in range(2):
+        await _select_one(svc, {**SPEC, "instance_uuid": f"i{n}"}, _hosts(), FilterRequest(),
+                          shared)
+    assert placement.asked == 2

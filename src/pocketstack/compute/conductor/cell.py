@@ -57,16 +57,16 @@ class CellConductor:
                 if "bdm_updates" in payload:
                     for bdm_uuid, changes in payload["bdm_updates"].items():
                         await host_reports.update_bdm(conn, bdm_uuid, changes)
+                if "event" in payload:  # the step's action event, in the same transaction
+                    await _record_event(conn, {"instance_uuid": payload["instance_uuid"],
+                                               **payload["event"]})
         except (InstanceNotFound, UnexpectedTaskState):
             return None
         return host_reports.wire(updated)
 
     async def _action_event(self, payload: dict[str, Any]) -> None:
         async with self.gate.cell(self.cell) as conn:
-            await instance_actions.record_event(
-                conn, instance_uuid=payload["instance_uuid"], request_id=payload["request_id"],
-                event=payload["event"], host=payload.get("host"), result=payload.get("result"),
-                details=payload.get("details"))
+            await _record_event(conn, payload)
 
     async def _instance_fault(self, payload: dict[str, Any]) -> None:
         async with self.gate.cell(self.cell) as conn:
@@ -142,3 +142,10 @@ class CellConductor:
             await instance_actions.record_event(
                 conn, instance_uuid=uuid, request_id=payload["request_id"], event=BUILD_EVENT,
                 host=payload.get("host"), result="Error", details=reason)
+
+
+async def _record_event(conn: Any, payload: dict[str, Any]) -> None:
+    await instance_actions.record_event(
+        conn, instance_uuid=payload["instance_uuid"], request_id=payload["request_id"],
+        event=payload["event"], host=payload.get("host"), result=payload.get("result"),
+        details=payload.get("details"))

@@ -237,7 +237,7 @@ async def create_server(svc: Compute, request: Request) -> Response:
             body = {**body, "max_count": count}
         async with svc.writing() as api:
             records, group = await boot.build_records(api, body, hints, caller, image=image,
-                                                      networks=networks)
+                                                      networks=networks, flavor=flavor)
             await build_requests.create_boot(api, records)
             if group is not None:
                 limits = await quotas.project_limits(api, svc.settings.quota,

@@ -88,8 +88,15 @@ class Operations:
     async def event(self, payload: dict[str, Any], event: str, result: str | None,
                     details: str | None = None) -> None:
         await self.agent.conductor(Method.ACTION_EVENT, {
-            "instance_uuid": payload["instance_uuid"], "request_id": payload["request_id"],
-            "event": event, "result": result, "host": self.agent.host, "details": details})
+            "instance_uuid": payload["instance_uuid"],
+            **self._event(payload, event, result, details)})
+
+    def _event(self, payload: dict[str, Any], event: str, result: str | None,
+               details: str | None = None) -> dict[str, Any]:
+        """An action event, for ``event`` or to go with an update (``update(event=...)``:
+        recorded in the update's transaction, and only when the update applies)."""
+        return {"request_id": payload["request_id"], "event": event, "result": result,
+                "host": self.agent.host, "details": details}
 
     async def fault(self, uuid: str, exc: BaseException, code: int = 500) -> None:
         await self.agent.conductor(Method.INSTANCE_FAULT, {
@@ -143,11 +150,10 @@ class Operations:
             return
         done = await self.update(uuid, {
             "vm_state": "active", "power_state": PowerState.RUNNING, "task_state": None,
-            "launched_at": _now_iso(), "progress": 0}, ["spawning"])
+            "launched_at": _now_iso(), "progress": 0}, ["spawning"],
+            event=self._event(payload, BUILD_EVENT, "Success"))
         if done is None:  # deleted while spawning: nothing of it may keep running
             await self.driver.destroy(uuid)
-            return
-        await self.event(payload, BUILD_EVENT, "Success")
 
     async def _build_failed(self, payload: dict[str, Any], made: resources.Made,
                             exc: BaseException) -> None:

@@ -246,10 +246,11 @@ async def flavor_of(conn: AsyncConnection, body: Mapping[str, Any]) -> dict[str,
 
 async def build_records(conn: AsyncConnection, body: Mapping[str, Any],
                         hints: Mapping[str, Any], caller: Caller, *, image: dict[str, Any],
-                        networks: list[dict[str, Any]]) -> tuple[list[BootRecord],
-                                                                 dict[str, Any] | None]:
-    """One record per instance (``max_count``), and the server group (if any)."""
-    flavor = await flavor_of(conn, body)
+                        networks: list[dict[str, Any]], flavor: dict[str, Any] | None = None
+                        ) -> tuple[list[BootRecord], dict[str, Any] | None]:
+    """One record per instance (``max_count``), and the server group (if any); ``flavor``
+    as :func:`flavor_of` read it, or read here."""
+    flavor = flavor if flavor is not None else await flavor_of(conn, body)
     key = None
     if body.get("key_name"):
         key = await get_keypair(conn, caller.user_id, body["key_name"])

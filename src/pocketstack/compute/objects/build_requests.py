@@ -80,9 +80,18 @@ async def create_boot(conn: AsyncConnection, records: Sequence[BootRecord]) -> N
          "queued_for_delete": False, "created_at": moment} for r in records])
 
 
+# Built once: a boot reads and deletes its build request, reads its spec, maps itself.
+_UUID: sa.BindParameter[str] = sa.bindparam("uuid")
+_BUILD_REQUEST = sa.select(build_requests).where(build_requests.c.instance_uuid == _UUID)
+_DELETE_BUILD_REQUEST = sa.delete(build_requests).where(
+    build_requests.c.instance_uuid == _UUID)
+_REQUEST_SPEC = sa.select(request_specs.c.spec).where(request_specs.c.instance_uuid == _UUID)
+_MAPPING = sa.select(instance_mappings).where(instance_mappings.c.instance_uuid == _UUID)
+_SET_CELL = sa.update(instance_mappings).where(instance_mappings.c.instance_uuid == _UUID)
+
+
 async def get_build_request(conn: AsyncConnection, instance_uuid: str) -> dict[str, Any] | None:
-    row = (await conn.execute(sa.select(build_requests).where(
-        build_requests.c.instance_uuid == instance_uuid))).mappings().first()
+    row = (await conn.execute(_BUILD_REQUEST, {"uuid": instance_uuid})).mappings().first()
     return dict(row) if row is not None else None
 
 
@@ -103,14 +112,12 @@ async def pending_build_uuids(conn: AsyncConnection) -> list[str]:
 
 async def delete_build_request(conn: AsyncConnection, instance_uuid: str) -> bool:
     """False when it was already gone (the server was deleted meanwhile)."""
-    result = await conn.execute(sa.delete(build_requests).where(
-        build_requests.c.instance_uuid == instance_uuid))
+    result = await conn.execute(_DELETE_BUILD_REQUEST, {"uuid": instance_uuid})
     return bool(result.rowcount)
 
 
 async def get_request_spec(conn: AsyncConnection, instance_uuid: str) -> dict[str, Any] | None:
-    row = (await conn.execute(sa.select(request_specs.c.spec).where(
-        request_specs.c.instance_uuid == instance_uuid))).first()
+    row = (await conn.execute(_REQUEST_SPEC, {"uuid": instance_uuid})).first()
     return dict(row.spec) if row is not None else None
 
 
@@ -122,8 +129,7 @@ async def set_request_spec(conn: AsyncConnection, instance_uuid: str,
 
 
 async def get_mapping(conn: AsyncConnection, instance_uuid: str) -> InstanceMapping | None:
-    row = (await conn.execute(sa.select(instance_mappings).where(
-        instance_mappings.c.instance_uuid == instance_uuid))).mappings().first()
+    row = (await conn.execute(_MAPPING, {"uuid": instance_uuid})).mappings().first()
     return _mapping(row) if row is not None else None
 
 
@@ -153,11 +159,12 @@ async def mappings_in_cells(conn: AsyncConnection, cell_ids: Iterable[int],
 
 async def set_mapping_cell(conn: AsyncConnection, instance_uuid: str, cell_id: int, *,
                            only_if_unmapped: bool = False) -> bool:
-    query = sa.update(instance_mappings).where(instance_mappings.c.instance_uuid == instance_uuid)
+    query = _SET_CELL
     if only_if_unmapped:
         query = query.where(sa.or_(instance_mappings.c.cell_id.is_(None),
                                    instance_mappings.c.cell_id == cell_id))
-    result = await conn.execute(query.values(cell_id=cell_id, updated_at=now()))
+    result = await conn.execute(query, {"uuid": instance_uuid, "cell_id": cell_id,
+                                        "updated_at": now()})
     return bool(result.rowcount)
 
 

@@ -63,21 +63,25 @@ class MarkerNotFound(LookupError):
         super().__init__(f"marker [{marker}] not found")
 
 
+# Built once: every boot reads its flavor (a statement built per call costs more than
+# SQLite's work on it).
+_SPECS_OF = sa.select(
+    flavor_extra_specs.c.flavor_id, flavor_extra_specs.c.key, flavor_extra_specs.c.value
+).where(flavor_extra_specs.c.flavor_id.in_(sa.bindparam("ids", expanding=True)))
+_BY_FLAVORID = sa.select(flavors).where(flavors.c.flavorid == sa.bindparam("flavorid"))
+
+
 async def _extra_specs(conn: AsyncConnection, row_ids: list[int]) -> dict[int, dict[str, str]]:
     found: dict[int, dict[str, str]] = {row_id: {} for row_id in row_ids}
     if row_ids:
-        specs = await conn.execute(sa.select(
-            flavor_extra_specs.c.flavor_id, flavor_extra_specs.c.key, flavor_extra_specs.c.value)
-            .where(flavor_extra_specs.c.flavor_id.in_(row_ids)))
-        for flavor_id, key, value in specs:
+        for flavor_id, key, value in await conn.execute(_SPECS_OF, {"ids": row_ids}):
             found[flavor_id][key] = value
     return found
 
 
 async def get_flavor(conn: AsyncConnection, flavorid: str) -> dict[str, Any]:
     """The flavor with API id ``flavorid``, its ``extra_specs`` dict included."""
-    row = (await conn.execute(sa.select(flavors).where(flavors.c.flavorid == flavorid))
-           ).mappings().first()
+    row = (await conn.execute(_BY_FLAVORID, {"flavorid": flavorid})).mappings().first()
     if row is None:
         raise FlavorNotFound(flavorid)
     flavor = dict(row)

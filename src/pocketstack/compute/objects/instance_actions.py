@@ -22,11 +22,9 @@ async def start_action(conn: AsyncConnection, *, instance_uuid: str, action: str
                        request_id: str, user_id: str | None,
                        project_id: str | None) -> int:
     """The action's id, created if this request has none for this instance yet."""
-    found = (await conn.execute(sa.select(instance_actions.c.id).where(
-        instance_actions.c.instance_uuid == instance_uuid,
-        instance_actions.c.request_id == request_id))).first()
+    found = await _action_id(conn, instance_uuid, request_id)
     if found is not None:
-        return int(found.id)
+        return found
     moment = now()
     result = await conn.execute(sa.insert(instance_actions).values(
         action=action, instance_uuid=instance_uuid, request_id=request_id, user_id=user_id,
@@ -36,10 +34,18 @@ async def start_action(conn: AsyncConnection, *, instance_uuid: str, action: str
     return int(pk[0])
 
 
+# Built once: every step of every action looks these up.
+_ACTION_OF = sa.select(instance_actions.c.id).where(
+    instance_actions.c.instance_uuid == sa.bindparam("instance_uuid"),
+    instance_actions.c.request_id == sa.bindparam("request_id"))
+_EVENT_OF = sa.select(instance_actions_events.c.id).where(
+    instance_actions_events.c.action_id == sa.bindparam("action_id"),
+    instance_actions_events.c.event == sa.bindparam("event"))
+
+
 async def _action_id(conn: AsyncConnection, instance_uuid: str, request_id: str) -> int | None:
-    found = (await conn.execute(sa.select(instance_actions.c.id).where(
-        instance_actions.c.instance_uuid == instance_uuid,
-        instance_actions.c.request_id == request_id))).first()
+    found = (await conn.execute(_ACTION_OF, {"instance_uuid": instance_uuid,
+                                             "request_id": request_id})).first()
     return None if found is None else int(found.id)
 
 
@@ -52,9 +58,8 @@ async def record_event(conn: AsyncConnection, *, instance_uuid: str, request_id:
     if action_id is None:
         return
     moment = now()
-    existing = (await conn.execute(sa.select(instance_actions_events.c.id).where(
-        instance_actions_events.c.action_id == action_id,
-        instance_actions_events.c.event == event))).first()
+    existing = (await conn.execute(_EVENT_OF, {"action_id": action_id, "event": event})
+                ).first()
     if existing is None:
         await conn.execute(sa.insert(instance_actions_events).values(
             action_id=action_id, event=event, result=result, host=host, details=details,

@@ -79,6 +79,9 @@ def from_record(record: Mapping[str, Any]) -> dict[str, Any]:
     return values
 
 
+_INSERT = sa.insert(instances)
+
+
 async def create_instance(conn: AsyncConnection, record: Mapping[str, Any]) -> dict[str, Any]:
     """Insert the instance (idempotent on its uuid: an existing row is returned as is)."""
     values = from_record(record)
@@ -87,18 +90,24 @@ async def create_instance(conn: AsyncConnection, record: Mapping[str, Any]) -> d
         return existing
     values.setdefault("created_at", now())
     values.setdefault("deleted", 0)
-    await conn.execute(sa.insert(instances).values(**values))
+    await conn.execute(_INSERT, values)
     created = await _select(conn, values["uuid"], include_deleted=True)
     assert created is not None
     return created
 
 
+# Built once (include_deleted -> statement): the instance is read at every step of a boot.
+_BY_UUID = {
+    True: sa.select(instances).where(instances.c.uuid == sa.bindparam("uuid")),
+    False: sa.select(instances).where(instances.c.uuid == sa.bindparam("uuid"),
+                                      instances.c.deleted == 0),
+}
+
+
 async def _select(conn: AsyncConnection, instance_uuid: str, *,
                   include_deleted: bool = False) -> dict[str, Any] | None:
-    query = sa.select(instances).where(instances.c.uuid == instance_uuid)
-    if not include_deleted:
-        query = query.where(instances.c.deleted == 0)
-    row = (await conn.execute(query)).mappings().first()
+    row = (await conn.execute(_BY_UUID[include_deleted], {"uuid": instance_uuid})
+           ).mappings().first()
     return dict(row) if row is not None else None
 
 

@@ -130,22 +130,26 @@ async def project_limits(conn: AsyncConnection, settings: QuotaSettings,
     return limits
 
 
+# Built once: every boot reads it (level 0 the defaults, 1 the project's, 2 the user's).
+_LIMITS_AND_USER_ROWS = sa.union_all(
+    sa.select(sa.literal(0).label("level"), quota_classes.c.resource, quota_classes.c.hard_limit)
+    .where(quota_classes.c.class_name == DEFAULT_CLASS),
+    sa.select(sa.literal(1).label("level"), quotas.c.resource, quotas.c.hard_limit)
+    .where(quotas.c.project_id == sa.bindparam("project_id")),
+    sa.select(sa.literal(2).label("level"), project_user_quotas.c.resource,
+              project_user_quotas.c.hard_limit)
+    .where(project_user_quotas.c.project_id == sa.bindparam("project_id"),
+           project_user_quotas.c.user_id == sa.bindparam("user_id")))
+
+
 async def limits_and_user_rows(conn: AsyncConnection, settings: QuotaSettings,
                                project_id: str, user_id: str
                                ) -> tuple[dict[str, int], dict[str, int]]:
     """The project's limits and the user's own rows, in one query (what a boot checks)."""
-    query = sa.union_all(
-        sa.select(sa.literal(0).label("level"), quota_classes.c.resource,
-                  quota_classes.c.hard_limit)
-        .where(quota_classes.c.class_name == DEFAULT_CLASS),
-        sa.select(sa.literal(1).label("level"), quotas.c.resource, quotas.c.hard_limit)
-        .where(quotas.c.project_id == project_id),
-        sa.select(sa.literal(2).label("level"), project_user_quotas.c.resource,
-                  project_user_quotas.c.hard_limit)
-        .where(project_user_quotas.c.project_id == project_id,
-               project_user_quotas.c.user_id == user_id))
     limits, own = defaults(settings), {}
-    for level, resource, hard_limit in sorted(tuple(row) for row in await conn.execute(query)):
+    rows = await conn.execute(_LIMITS_AND_USER_ROWS, {"project_id": project_id,
+                                                      "user_id": user_id})
+    for level, resource, hard_limit in sorted(tuple(row) for row in rows):
         if resource not in limits:
             continue
         if level < 2:

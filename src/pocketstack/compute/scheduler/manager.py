@@ -17,6 +17,7 @@ from pocketstack.compute import rpc
 from pocketstack.compute.objects import scheduling
 from pocketstack.compute.objects.build_requests import get_request_spec
 from pocketstack.compute.objects.scheduling import HostState
+from pocketstack.compute.scheduler.candidates import SharedCandidates, consume, fits
 from pocketstack.compute.scheduler.filters import FilterRequest, run_filters
 from pocketstack.compute.scheduler.request_groups import RequestInvalid, placement_request
 from pocketstack.compute.scheduler.weighers import (
@@ -92,7 +93,8 @@ def _by_host(candidates: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
 
 
 async def _select_one(svc: Compute, spec: dict[str, Any], hosts: list[HostState],
-                      request: FilterRequest) -> list[rpc.Selection]:
+                      request: FilterRequest, shared: SharedCandidates
+                      ) -> list[rpc.Selection]:
     settings = svc.settings.compute
     try:
         wanted = placement_request(resources_of(spec),
@@ -100,9 +102,28 @@ async def _select_one(svc: Compute, spec: dict[str, Any], hosts: list[HostState]
                                    svc.settings.pci.alias)
     except RequestInvalid as exc:
         raise NoValidHost(str(exc)) from None
-    candidates = await svc.clients.placement.allocation_candidates(
-        wanted.resources, limit=settings.max_placement_results, groups=wanted.groups,
-        required=wanted.required, group_policy=wanted.group_policy)
+
+    async def ask() -> dict[str, Any]:
+        return await svc.clients.placement.allocation_candidates(
+            wanted.resources, limit=settings.max_placement_results, groups=wanted.groups,
+            required=wanted.required, group_policy=wanted.group_policy)
+
+    candidates, asked = await shared.get(wanted, ask)
+    chosen = await _claim_best(svc, spec, hosts, request, candidates)
+    if chosen is None and not asked:  # another call's answer ran out: placement's own
+        candidates, _ = await shared.get(wanted, ask, fresh=True)
+        chosen = await _claim_best(svc, spec, hosts, request, candidates)
+    if chosen is None:
+        raise NoValidHost()
+    return chosen
+
+
+async def _claim_best(svc: Compute, spec: dict[str, Any], hosts: list[HostState],
+                      request: FilterRequest, candidates: dict[str, Any]
+                      ) -> list[rpc.Selection] | None:
+    """Claim the best host of ``candidates`` that takes the instance (the chosen selection
+    first, then its alternates), counting the claim in them; None when none does."""
+    settings = svc.settings.compute
     by_host = _by_host(candidates)
     summaries = candidates.get("provider_summaries", {})
     possible = [h for h in hosts if h.uuid in by_host]
@@ -113,13 +134,16 @@ async def _select_one(svc: Compute, spec: dict[str, Any], hosts: list[HostState]
     ordered = sort_hosts(run_filters(possible, request), request, weighers)
     for index, host in enumerate(ordered):
         for allocation_request in by_host[host.uuid]:  # another device when one is taken
+            if not fits(candidates, allocation_request):  # filled by earlier claims
+                continue
             if await svc.clients.placement.claim(spec["instance_uuid"], allocation_request,
                                                  spec["project_id"], spec["user_id"]):
+                consume(candidates, allocation_request)
                 same_cell = [h for h in ordered[index + 1:] if h.cell_uuid == host.cell_uuid]
                 alternates = same_cell[:max(settings.max_attempts - 1, 0)]
                 return [_selection(host, allocation_request),
                         *(_selection(h, by_host[h.uuid][0]) for h in alternates)]
-    raise NoValidHost()
+    return None
 
 
 def _selection(host: HostState, allocation_request: dict[str, Any]) -> rpc.Selection:
@@ -139,11 +163,14 @@ def _cells_for(svc: Compute, specs: list[dict[str, Any] | None]) -> list[Any]:
 
 
 async def select_destinations(svc: Compute, instance_uuids: list[str],
-                              spec: dict[str, Any] | None = None
+                              spec: dict[str, Any] | None = None,
+                              shared: SharedCandidates | None = None
                               ) -> list[list[rpc.Selection]]:
     """The selections of each instance, in order; ``NoValidHost`` when one has none (the
     claims already made for the others are released). A move passes its own ``spec`` (the
-    new flavor, the hosts to avoid, its cell) for its one instance."""
+    new flavor, the hosts to avoid, its cell) for its one instance. ``shared``: the
+    scheduler's candidates, shared with the calls in flight beside this one."""
+    shared = shared if shared is not None else SharedCandidates()
     async with svc.reading() as api:
         specs: list[dict[str, Any] | None] = (
             [spec] if spec is not None else
@@ -164,7 +191,7 @@ async def select_destinations(svc: Compute, instance_uuids: list[str],
                     counts = request.group_host_counts
                     counts[earlier[0]["host"]] = counts.get(earlier[0]["host"], 0) + 1
             made.append(await _select_one(svc, {**spec, "instance_uuid": uuid}, hosts,
-                                          request))
+                                          request, shared))
     except NoValidHost:
         for uuid in instance_uuids[:len(made)]:
             await svc.clients.placement.delete_allocations(uuid)
@@ -172,9 +199,10 @@ async def select_destinations(svc: Compute, instance_uuids: list[str],
     return made
 
 
-async def serve(svc: Compute, method: str, payload: dict[str, Any]) -> Any:
-    """The scheduler's bus handler."""
+async def serve(svc: Compute, method: str, payload: dict[str, Any],
+                shared: SharedCandidates | None = None) -> Any:
+    """The scheduler's bus handler (``shared``: its candidates, one per scheduler)."""
     if method != rpc.SELECT_DESTINATIONS:
         raise ValueError(f"unknown scheduler method {method}")
     return await select_destinations(svc, list(payload["instance_uuids"]),
-                                     payload.get("request_spec"))
+                                     payload.get("request_spec"), shared)

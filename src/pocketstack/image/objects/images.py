@@ -121,29 +121,54 @@ def visible_to(viewer: Viewer) -> sa.ColumnElement[bool]:
     )
 
 
+def _visible_one(admin: bool) -> sa.Select[tuple[str]]:
+    """The id of image ``:id`` if it is not deleted and the viewer (``:project_id``) may
+    see it."""
+    query = sa.select(_i.c.id).where(_i.c.id == sa.bindparam("id"), _i.c.deleted.is_(False))
+    if admin:
+        return query
+    shared = sa.select(_m.c.id).where(
+        _m.c.image_id == _i.c.id, _m.c.member == sa.bindparam("project_id"))
+    return query.where(sa.or_(
+        _i.c.owner.is_(None),
+        _i.c.visibility.in_(("public", "community")),
+        _i.c.owner == sa.bindparam("project_id"),
+        sa.and_(_i.c.visibility == "shared", shared.exists())))
+
+
+_VISIBLE_ONE = {admin: _visible_one(admin) for admin in (False, True)}  # built once
+
+
 async def get(
     conn: AsyncConnection, image_id: str, viewer: Viewer, *, for_update: bool = False
 ) -> Image:
-    query = sa.select(_i.c.id).where(
-        _i.c.id == image_id, _i.c.deleted.is_(False), visible_to(viewer)
-    )
+    query = _VISIBLE_ONE[viewer.is_admin]
     if for_update:
         query = query.with_for_update()
-    if await conn.scalar(query) is None:
+    if await conn.scalar(query, {"id": image_id, "project_id": viewer.project_id}) is None:
         raise NotFound(f"No image found with ID {image_id}")
     [image] = await load(conn, [image_id])
     return image
+
+
+# Built once (every boot reads its image): statements built per call cost more than
+# SQLite's work on them.
+_IDS: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
+_LOAD_IMAGES = sa.select(_i).where(_i.c.id.in_(_IDS))
+_LOAD_PROPERTIES = sa.select(_p).where(_p.c.image_id.in_(_IDS)).order_by(_p.c.id)
+_LOAD_TAGS = sa.select(_t).where(_t.c.image_id.in_(_IDS)).order_by(_t.c.id)
 
 
 async def load(conn: AsyncConnection, ids: Sequence[str]) -> list[Image]:
     """The images with these ids (deleted or not), in the order given."""
     if not ids:
         return []
-    rows = {r.id: r for r in await conn.execute(sa.select(_i).where(_i.c.id.in_(ids)))}
+    wanted = {"ids": list(ids)}
+    rows = {r.id: r for r in await conn.execute(_LOAD_IMAGES, wanted)}
     found = {i: Image(id=i, **{c: getattr(rows[i], c) for c in _COLUMNS}) for i in ids if i in rows}
-    for prop in await conn.execute(sa.select(_p).where(_p.c.image_id.in_(ids)).order_by(_p.c.id)):
+    for prop in await conn.execute(_LOAD_PROPERTIES, wanted):
         found[prop.image_id].properties[prop.name] = prop.value
-    for tag in await conn.execute(sa.select(_t).where(_t.c.image_id.in_(ids)).order_by(_t.c.id)):
+    for tag in await conn.execute(_LOAD_TAGS, wanted):
         found[tag.image_id].tags.append(tag.value)
     return [found[i] for i in ids if i in found]
 
