@@ -1,0 +1,101 @@
+"""SQLite through the async engines runs in the loop's thread, and a wait for a lock that
+another connection holds sleeps on the loop (the loop keeps serving) up to the busy
+timeout, as SQLite's own wait would."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from pocketstack.common.db import begin_write, create_engine_for, inline_sqlite
+
+_log = sa.Table("log", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
+                sa.Column("writer", sa.Integer, nullable=False))
+
+
+async def _ticks_while(work: asyncio.Future[object] | asyncio.Task[object]) -> int:
+    """How many times the loop ran another task while ``work`` was running."""
+    ticks = 0
+    while not work.done():
+        await asyncio.sleep(0.01)
+        ticks += 1
+    await work
+    return ticks
+
+
+async def test_statements_run_without_a_thread_per_connection(tmp_path: Path) -> None:
+    engine = create_engine_for(f"sqlite+aiosqlite:///{tmp_path / 'i.sqlite'}", immediate=True)
+    try:
+        before = threading.active_count()
+        async with begin_write(engine) as conn:
+            await conn.run_sync(_log.metadata.create_all)
+            await conn.execute(sa.insert(_log), [{"writer": n} for n in range(3)])
+            driver: object = (await conn.get_raw_connection()).dbapi_connection
+            assert isinstance(driver, inline_sqlite.InlineConnection)
+        async with engine.connect() as conn:
+            assert (await conn.scalar(sa.select(sa.func.count()).select_from(_log))) == 3
+            result = await conn.execute(sa.update(_log).where(_log.c.writer > 0)
+                                        .values(writer=9))
+            assert result.rowcount == 2
+            await conn.rollback()
+        assert threading.active_count() == before
+    finally:
+        await engine.dispose()
+
+
+async def test_a_writer_waits_for_another_connections_lock_on_the_loop(
+        tmp_path: Path) -> None:
+    path = tmp_path / "i.sqlite"
+    engine = create_engine_for(f"sqlite+aiosqlite:///{path}", immediate=True)
+    try:
+        async with begin_write(engine) as conn:
+            await conn.run_sync(_log.metadata.create_all)
+        other = sqlite3.connect(path, isolation_level=None)  # as another process would
+        other.execute("BEGIN IMMEDIATE")
+        other.execute("INSERT INTO log (writer) VALUES (1)")
+
+        async def write() -> None:
+            async with begin_write(engine) as conn:
+                await conn.execute(sa.insert(_log).values(writer=2))
+
+        started = time.monotonic()
+        writing = asyncio.ensure_future(write())
+        asyncio.get_running_loop().call_later(0.3, other.execute, "COMMIT")
+        ticks = await _ticks_while(writing)
+        assert 0.25 < time.monotonic() - started < 5
+        assert ticks >= 10  # the loop ran other work while the writer waited
+        async with engine.connect() as conn:
+            order = (await conn.execute(sa.select(_log.c.writer).order_by(_log.c.id))).scalars()
+            assert list(order) == [1, 2]
+        other.close()
+    finally:
+        await engine.dispose()
+
+
+async def test_a_lock_held_past_the_busy_timeout_is_database_is_locked(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(inline_sqlite, "WAIT_S", 0.2)
+    path = tmp_path / "i.sqlite"
+    engine = create_engine_for(f"sqlite+aiosqlite:///{path}", immediate=True)
+    try:
+        async with begin_write(engine) as conn:
+            await conn.run_sync(_log.metadata.create_all)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        started = time.monotonic()
+        with pytest.raises(sa.exc.OperationalError, match="database is locked"):
+            async with begin_write(engine) as conn:
+                await conn.execute(sa.insert(_log).values(writer=2))
+        assert 0.15 < time.monotonic() - started < 3
+        other.execute("ROLLBACK")
+        other.close()
+        async with begin_write(engine) as conn:  # the pool's connection still works
+            await conn.execute(sa.insert(_log).values(writer=3))
+    finally:
+        await engine.dispose()
