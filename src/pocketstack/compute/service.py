@@ -67,7 +67,10 @@ class Compute(ReadWrite):
     clients: Clients
     api_bus: Bus
     tasks: GuardedTasks
-    views: ViewCache = dataclasses.field(default_factory=ViewCache)  # rendered servers
+    views: ViewCache[bytes] = dataclasses.field(default_factory=ViewCache)  # rendered servers
+    # build requests' instance records, decoded (build requests never change)
+    builds: ViewCache[dict[str, Any]] = dataclasses.field(
+        default_factory=lambda: ViewCache(size=5000))
 
     @classmethod
     async def build(cls, settings: Settings, engine: AsyncEngine, peers: Peers) -> Compute:

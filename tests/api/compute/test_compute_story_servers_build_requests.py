@@ -45,3 +45,17 @@ async def test_build_request_shown_listed_and_deleted(nova: ComputeClient) -> No
         assert await build_requests.get_build_request(api, pending) is None
         mapping = await build_requests.get_mapping(api, pending)
     assert mapping is not None and mapping.queued_for_delete
+
+
+async def test_waiting_build_requests_are_decoded_once_for_every_list(
+        nova: ComputeClient) -> None:
+    pending = [await _pending(nova, f"queued-{n}") for n in range(3)]
+    decoded = nova.service.builds
+    before = len(decoded)
+    for _ in range(3):
+        listed = (await nova.get("/servers", params={"name": "^queued-"})).json()["servers"]
+        assert sorted(s["id"] for s in listed) == sorted(pending)
+    assert len(decoded) == before + 3  # the first list decoded them; the others reused them
+    assert (await nova.delete(f"/servers/{pending[0]}")).status_code == 204
+    listed = (await nova.get("/servers", params={"name": "^queued-"})).json()["servers"]
+    assert sorted(s["id"] for s in listed) == sorted(pending[1:])

@@ -106,7 +106,8 @@ async def _list(svc: Compute, request: Request, *, detailed: bool) -> Response:
     async with svc.reading() as api:
         try:
             page = await server_list.list_servers(api, svc.cells, query,
-                                                  timeout=svc.settings.cells.timeout)
+                                                  timeout=svc.settings.cells.timeout,
+                                                  decoded=svc.builds)
         except server_list.MarkerNotFound as error:
             raise ApiError(400, str(error)) from None
         minimal: list[build_requests.InstanceMapping] = []

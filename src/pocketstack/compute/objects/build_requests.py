@@ -17,7 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from pocketstack.compute.db.api_models import build_requests, instance_mappings, request_specs
-from pocketstack.compute.objects.instances import now
+from pocketstack.compute.objects.instances import from_record, now
+from pocketstack.compute.view_cache import ViewCache
 
 __all__ = [
     "BootRecord",
@@ -28,6 +29,7 @@ __all__ = [
     "get_mapping",
     "get_mappings",
     "get_request_spec",
+    "list_build_records",
     "list_build_requests",
     "mappings_in_cells",
     "pending_build_uuids",
@@ -88,6 +90,9 @@ _DELETE_BUILD_REQUEST = sa.delete(build_requests).where(
 _REQUEST_SPEC = sa.select(request_specs.c.spec).where(request_specs.c.instance_uuid == _UUID)
 _MAPPING = sa.select(instance_mappings).where(instance_mappings.c.instance_uuid == _UUID)
 _SET_CELL = sa.update(instance_mappings).where(instance_mappings.c.instance_uuid == _UUID)
+_BUILD_INSTANCES = sa.select(
+    build_requests.c.id, build_requests.c.instance_uuid, build_requests.c.instance
+).where(build_requests.c.id.in_(sa.bindparam("ids", expanding=True)))
 
 
 async def get_build_request(conn: AsyncConnection, instance_uuid: str) -> dict[str, Any] | None:
@@ -101,6 +106,23 @@ async def list_build_requests(conn: AsyncConnection,
     if project_id is not None:
         query = query.where(build_requests.c.project_id == project_id)
     return [dict(row) for row in (await conn.execute(query)).mappings()]
+
+
+async def list_build_records(conn: AsyncConnection, project_id: str | None,
+                             decoded: ViewCache[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The instance record (:func:`from_record`) of each build request (the project's), each
+    decoded once and kept in ``decoded``: a build request never changes, and a burst of
+    boots leaves many waiting, which every list of servers reads."""
+    light = sa.select(build_requests.c.id, build_requests.c.instance_uuid)
+    if project_id is not None:
+        light = light.where(build_requests.c.project_id == project_id)
+    keys = [(row.id, row.instance_uuid) for row in await conn.execute(light)]
+    missing = [row_id for row_id, uuid in keys if decoded.get((row_id, uuid)) is None]
+    if missing:
+        rows = await conn.execute(_BUILD_INSTANCES, {"ids": missing})
+        for row in rows:
+            decoded.put((row.id, row.instance_uuid), from_record(row.instance))
+    return [record for key in keys if (record := decoded.get(key)) is not None]
 
 
 async def pending_build_uuids(conn: AsyncConnection) -> list[str]:

@@ -97,19 +97,23 @@ async def create_bdms(conn: AsyncConnection, instance_uuid: str,
     """The instance's block device mappings, as the build request carried them."""
     moment = now()
     for bdm in bdms:
-        exists = (await conn.execute(sa.select(block_device_mappings.c.id).where(
-            block_device_mappings.c.uuid == bdm["uuid"]))).first()
-        if exists is not None:
+        if (await conn.execute(_BDM_EXISTS, {"w_uuid": bdm["uuid"]})).first() is not None:
             continue
-        await conn.execute(sa.insert(block_device_mappings).values(
-            uuid=bdm["uuid"], instance_uuid=instance_uuid,
-            source_type=bdm.get("source_type") or "image",
-            destination_type=bdm.get("destination_type") or "local",
-            device_name=bdm.get("device_name"), boot_index=bdm.get("boot_index"),
-            volume_id=bdm.get("volume_id"), image_id=bdm.get("image_id"),
-            volume_size=bdm.get("volume_size"),
-            delete_on_termination=bool(bdm.get("delete_on_termination")),
-            tag=bdm.get("tag"), created_at=moment, deleted=0))
+        await conn.execute(_INSERT_BDM, {
+            "uuid": bdm["uuid"], "instance_uuid": instance_uuid,
+            "source_type": bdm.get("source_type") or "image",
+            "destination_type": bdm.get("destination_type") or "local",
+            "device_name": bdm.get("device_name"), "boot_index": bdm.get("boot_index"),
+            "volume_id": bdm.get("volume_id"), "image_id": bdm.get("image_id"),
+            "volume_size": bdm.get("volume_size"),
+            "delete_on_termination": bool(bdm.get("delete_on_termination")),
+            "tag": bdm.get("tag"), "created_at": moment, "deleted": 0})
+
+
+# Built once: every boot writes its mappings.
+_BDM_EXISTS = sa.select(block_device_mappings.c.id).where(
+    block_device_mappings.c.uuid == sa.bindparam("w_uuid"))
+_INSERT_BDM = sa.insert(block_device_mappings)
 
 
 async def update_bdm(conn: AsyncConnection, bdm_uuid: str, values: dict[str, Any]) -> None:

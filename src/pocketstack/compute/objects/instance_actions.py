@@ -26,9 +26,10 @@ async def start_action(conn: AsyncConnection, *, instance_uuid: str, action: str
     if found is not None:
         return found
     moment = now()
-    result = await conn.execute(sa.insert(instance_actions).values(
-        action=action, instance_uuid=instance_uuid, request_id=request_id, user_id=user_id,
-        project_id=project_id, start_time=moment, created_at=moment))
+    result = await conn.execute(_INSERT_ACTION, {
+        "action": action, "instance_uuid": instance_uuid, "request_id": request_id,
+        "user_id": user_id, "project_id": project_id, "start_time": moment,
+        "created_at": moment})
     pk = result.inserted_primary_key
     assert pk is not None
     return int(pk[0])
@@ -41,6 +42,14 @@ _ACTION_OF = sa.select(instance_actions.c.id).where(
 _EVENT_OF = sa.select(instance_actions_events.c.id).where(
     instance_actions_events.c.action_id == sa.bindparam("action_id"),
     instance_actions_events.c.event == sa.bindparam("event"))
+
+
+_INSERT_ACTION = sa.insert(instance_actions)
+_INSERT_EVENT = sa.insert(instance_actions_events)
+_UPDATE_EVENT = sa.update(instance_actions_events).where(
+    instance_actions_events.c.id == sa.bindparam("w_id"))
+_UPDATE_ACTION = sa.update(instance_actions).where(
+    instance_actions.c.id == sa.bindparam("w_id"))
 
 
 async def _action_id(conn: AsyncConnection, instance_uuid: str, request_id: str) -> int | None:
@@ -61,21 +70,19 @@ async def record_event(conn: AsyncConnection, *, instance_uuid: str, request_id:
     existing = (await conn.execute(_EVENT_OF, {"action_id": action_id, "event": event})
                 ).first()
     if existing is None:
-        await conn.execute(sa.insert(instance_actions_events).values(
-            action_id=action_id, event=event, result=result, host=host, details=details,
-            traceback=traceback, start_time=moment, created_at=moment,
-            finish_time=moment if result else None))
+        await conn.execute(_INSERT_EVENT, {
+            "action_id": action_id, "event": event, "result": result, "host": host,
+            "details": details, "traceback": traceback, "start_time": moment,
+            "created_at": moment, "finish_time": moment if result else None})
     elif result is not None:
-        await conn.execute(sa.update(instance_actions_events).where(
-            instance_actions_events.c.id == existing.id).values(
-            result=result, finish_time=moment, updated_at=moment, details=details,
-            traceback=traceback))
-    if result == "Error":
-        await conn.execute(sa.update(instance_actions).where(
-            instance_actions.c.id == action_id).values(message="Error", updated_at=moment))
+        await conn.execute(_UPDATE_EVENT, {
+            "w_id": existing.id, "result": result, "finish_time": moment,
+            "updated_at": moment, "details": details, "traceback": traceback})
     if result is not None:
-        await conn.execute(sa.update(instance_actions).where(
-            instance_actions.c.id == action_id).values(finish_time=moment, updated_at=moment))
+        finished = {"w_id": action_id, "finish_time": moment, "updated_at": moment}
+        if result == "Error":
+            finished["message"] = "Error"
+        await conn.execute(_UPDATE_ACTION, finished)
 
 
 finish_event = record_event

@@ -9,6 +9,7 @@ Every state change is ``UPDATE ... WHERE task_state IN (expected)``, Nova's
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -129,30 +130,48 @@ async def update_instance(
 ) -> dict[str, Any]:
     """Apply ``values``; with ``expected_task_state`` only from one of those task states
     (``UnexpectedTaskState`` otherwise). Returns the updated instance."""
-    query = sa.update(instances).where(instances.c.uuid == instance_uuid,
-                                       instances.c.deleted == 0)
+    params: dict[str, Any] = {"w_uuid": instance_uuid}
+    tasks: tuple[bool, bool] | None = None
     if expected_task_state is not _ANY:
         assert isinstance(expected_task_state, Iterable)
         states = list(expected_task_state)
         named = [s for s in states if s is not None]
-        clause: sa.ColumnElement[bool] = (
-            instances.c.task_state.in_(named) if named else sa.false())
-        if None in states:
-            clause = sa.or_(clause, instances.c.task_state.is_(None))
-        query = query.where(clause)
+        tasks = (bool(named), None in states)
+        params["w_tasks"] = named
     if expected_vm_state is not _ANY:
         assert isinstance(expected_vm_state, Iterable)
-        query = query.where(instances.c.vm_state.in_(list(expected_vm_state)))
-    changed = {**values, "updated_at": now(), "revision": instances.c.revision + 1}
+        params["w_vms"] = list(expected_vm_state)
+    changed = {**values, "updated_at": now()}
     flavor = values.get("flavor")
     if isinstance(flavor, Mapping):  # the size columns follow the flavor
         changed.update(vcpus=int(flavor.get("vcpus", 0)),
                        memory_mb=int(flavor.get("memory_mb", 0)))
-    result = await conn.execute(query.values(**changed))
+    result = await conn.execute(_update_statement(tasks, "w_vms" in params),
+                                {**changed, **params})
     if result.rowcount == 0:
         current = await get_instance(conn, instance_uuid)
         raise UnexpectedTaskState(instance_uuid, current["task_state"])
     return await get_instance(conn, instance_uuid)
+
+
+@functools.cache
+def _update_statement(tasks: tuple[bool, bool] | None, vms: bool) -> sa.Update:
+    """The update of one live instance (``:w_uuid``), its revision raised; ``tasks``: (some
+    named task states ``:w_tasks``, no task state) it may be in; ``vms``: only from the vm
+    states ``:w_vms``. Built once per shape: the values come as parameters."""
+    query = sa.update(instances).where(instances.c.uuid == sa.bindparam("w_uuid"),
+                                       instances.c.deleted == 0)
+    if tasks is not None:
+        named, none = tasks
+        clause: sa.ColumnElement[bool] = (
+            instances.c.task_state.in_(sa.bindparam("w_tasks", expanding=True))
+            if named else sa.false())
+        if none:
+            clause = sa.or_(clause, instances.c.task_state.is_(None))
+        query = query.where(clause)
+    if vms:
+        query = query.where(instances.c.vm_state.in_(sa.bindparam("w_vms", expanding=True)))
+    return query.values(revision=instances.c.revision + 1)
 
 
 async def soft_delete_instance(conn: AsyncConnection, instance_uuid: str) -> bool:

@@ -27,14 +27,15 @@ from pocketstack.compute.objects.build_requests import (
     InstanceMapping,
     get_build_request,
     get_mapping,
+    list_build_records,
 )
-from pocketstack.compute.objects.build_requests import list_build_requests as list_brs
 from pocketstack.compute.objects.instances import (
     InstanceNotFound,
     from_record,
     get_instance,
     latest_faults,
 )
+from pocketstack.compute.view_cache import ViewCache
 
 __all__ = ["CellUnreachable", "FullRows", "ListQuery", "Listed", "Located", "MarkerNotFound",
            "cell_bdms", "cell_extras", "full_rows", "list_servers", "locate", "located_extras",
@@ -213,14 +214,17 @@ async def _marker_record(api: AsyncConnection, cells: CellRegistry, marker: str,
 
 
 async def list_servers(api: AsyncConnection, cells: CellRegistry, q: ListQuery, *,
-                       timeout: float) -> Listed:  # noqa: ASYNC109 - per cell
+                       timeout: float,  # noqa: ASYNC109 - per cell
+                       decoded: ViewCache[dict[str, Any]] | None = None) -> Listed:
+    """A page of servers; ``decoded``: the build requests' records decoded before."""
     marker: Mapping[str, Any] | None = None
     marker_is_build = False
     if q.marker is not None:
         marker, marker_is_build = await _marker_record(api, cells, q.marker, timeout)
     builds: list[Mapping[str, Any]] = []
     if q.deleted is not True and (marker is None or marker_is_build):
-        candidates = [from_record(b["instance"]) for b in await list_brs(api, q.project_id)]
+        candidates = await list_build_records(api, q.project_id,
+                                              decoded if decoded is not None else ViewCache())
         builds = [b for b in sort_records(candidates, q.sort) if _matches(b, q)
                   and (marker is None or is_after(b, marker, q.sort))][: q.limit]
     listed = Listed(list(builds), {b["uuid"]: None for b in builds})
