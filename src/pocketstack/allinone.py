@@ -18,13 +18,13 @@ from contextlib import AbstractAsyncContextManager, AsyncExitStack, asynccontext
 from pathlib import Path
 from typing import Protocol
 
-import httpx
 import yaml
 
 from pocketstack.common.asgi import ASGIApp, Receive, Scope, Send, send_json
 from pocketstack.common.catalog import CatalogEntry
 from pocketstack.common.client import Peers
 from pocketstack.common.db import DatabaseRegistry, upgrade
+from pocketstack.common.direct import DirectASGI
 from pocketstack.common.service import ServiceSpec, build_service_app
 from pocketstack.common.settings import Settings
 from pocketstack.compute import app as compute_app
@@ -185,7 +185,7 @@ async def open_cloud(settings: Settings) -> AsyncIterator[Cloud]:
         specs = {identity_app.PATH: identity_app.build_spec(identity)}
         services: dict[str, object] = {identity_app.PATH: identity}
         late = LateDispatch()
-        transport = httpx.ASGITransport(app=late)
+        transport = DirectASGI(late)
         tokens = PasswordTokenSource(
             settings.public_url + identity_app.PATH, settings.identity.admin_username, password,
             settings.identity.admin_project, transport=transport)

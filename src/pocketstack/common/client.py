@@ -14,6 +14,8 @@ from typing import Any, Protocol
 import httpx
 import orjson
 
+from pocketstack.common.direct import DirectASGI
+
 __all__ = ["Peers", "ServiceClient", "ServiceError", "StaticToken", "TokenSource"]
 
 
@@ -57,8 +59,11 @@ class ServiceClient:
         headers: Mapping[str, str] | None = None,
     ) -> None:
         self.tokens = tokens
-        self._http = httpx.AsyncClient(base_url=base_url.rstrip("/"), transport=transport,
-                                       timeout=timeout, headers=dict(headers or {}))
+        self._base_url = base_url.rstrip("/")
+        self._headers = dict(headers or {})
+        self._direct = transport if isinstance(transport, DirectASGI) else None
+        self._http = httpx.AsyncClient(base_url=self._base_url, transport=transport,
+                                       timeout=timeout, headers=self._headers)
 
     async def close(self) -> None:
         await self._http.aclose()
@@ -95,8 +100,13 @@ class ServiceClient:
             content = orjson.dumps(json) if json is not None else None
             if content is not None:
                 sent.setdefault("Content-Type", "application/json")
-            response = await self._http.request(method, path, content=content, headers=sent,
-                                                params=params)
+            if self._direct is not None:  # in this process: no client machinery
+                query = str(httpx.QueryParams(params)) if params else ""
+                response = await self._direct.call(
+                    method, self._base_url + path, query, {**self._headers, **sent}, content)
+            else:
+                response = await self._http.request(method, path, content=content,
+                                                    headers=sent, params=params)
             if (response.status_code == 401 and attempt == 0 and self.tokens is not None
                     and as_token is None):
                 self.tokens.invalidate()
