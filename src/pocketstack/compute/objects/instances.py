@@ -66,9 +66,12 @@ def to_record(instance: Mapping[str, Any]) -> dict[str, Any]:
     return record
 
 
+_WRITABLE = frozenset(column.name for column in instances.c) - {"id"}
+
+
 def from_record(record: Mapping[str, Any]) -> dict[str, Any]:
     """The column values of a record (timestamps parsed back), ready to insert."""
-    values = {k: v for k, v in record.items() if k in instances.c and k != "id"}
+    values = {k: v for k, v in record.items() if k in _WRITABLE}
     flavor = values.get("flavor")
     if isinstance(flavor, Mapping):  # the size columns follow the flavor
         values.setdefault("vcpus", int(flavor.get("vcpus", 0)))

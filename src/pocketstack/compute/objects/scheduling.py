@@ -44,19 +44,27 @@ class HostState:
     instances: set[str] = dataclasses.field(default_factory=set)
 
 
+# Built once: every scheduling call reads them.
+_HOST_AZS = (
+    sa.select(aggregate_hosts.c.host, aggregate_metadata.c.value)
+    .join(aggregate_metadata, aggregate_metadata.c.aggregate_id
+          == aggregate_hosts.c.aggregate_id)
+    .where(aggregate_metadata.c.key == "availability_zone"))
+_MAPPED_HOSTS = sa.select(host_mappings.c.host, host_mappings.c.cell_id)
+_NODES = (
+    sa.select(compute_nodes, services.c.disabled, services.c.forced_down,
+              services.c.last_seen_up)
+    .join(services, services.c.id == compute_nodes.c.service_id)
+    .where(compute_nodes.c.deleted == 0, services.c.deleted == 0))
+
+
 async def host_azs(api: AsyncConnection) -> dict[str, str]:
     """host -> the availability zone its aggregates name (hosts without one: absent)."""
-    rows = await api.execute(
-        sa.select(aggregate_hosts.c.host, aggregate_metadata.c.value)
-        .join(aggregate_metadata, aggregate_metadata.c.aggregate_id
-              == aggregate_hosts.c.aggregate_id)
-        .where(aggregate_metadata.c.key == "availability_zone"))
-    return {row.host: row.value for row in rows}
+    return {row.host: row.value for row in await api.execute(_HOST_AZS)}
 
 
 async def mapped_hosts(api: AsyncConnection) -> dict[str, int]:
-    rows = await api.execute(sa.select(host_mappings.c.host, host_mappings.c.cell_id))
-    return {row.host: row.cell_id for row in rows}
+    return {row.host: row.cell_id for row in await api.execute(_MAPPED_HOSTS)}
 
 
 async def host_states(api: AsyncConnection, cells: Sequence[CellHandle], *,
@@ -69,11 +77,7 @@ async def host_states(api: AsyncConnection, cells: Sequence[CellHandle], *,
 
     async def read(cell: CellHandle) -> list[HostState]:
         async with cell.reading() as conn:
-            rows = await conn.execute(
-                sa.select(compute_nodes, services.c.disabled, services.c.forced_down,
-                          services.c.last_seen_up)
-                .join(services, services.c.id == compute_nodes.c.service_id)
-                .where(compute_nodes.c.deleted == 0, services.c.deleted == 0))
+            rows = await conn.execute(_NODES)
             return [_host_state(row, cell, limit, zones) for row in rows.mappings()
                     if mapped.get(row["host"]) == cell.mapping.id]
 
