@@ -35,6 +35,14 @@ def test_merge_of_sorted_cells_equals_global_sort() -> None:
         r["uuid"] for r in sort_records(records, keys)[:10]]
 
 
+def test_a_partial_sort_is_the_head_of_the_whole_one() -> None:
+    keys = with_tiebreaker([("created_at", "desc")])
+    rng = random.Random(11)
+    records = [_rec(f"u{i:03d}", rng.choice([None, *range(5)])) for i in range(200)]
+    for limit in (0, 1, 7, 200, 500):
+        assert sort_records(records, keys, limit) == sort_records(records, keys)[:limit]
+
+
 def test_equal_sort_values_ordered_by_uuid() -> None:
     keys = with_tiebreaker([("created_at", "desc")])
     merged = merge_sorted([[_rec("b", 1)], [_rec("a", 1)], [_rec("c", 2)]], keys, 10)

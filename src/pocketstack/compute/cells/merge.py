@@ -75,5 +75,10 @@ def merge_sorted(streams: Iterable[Iterable[Mapping[str, Any]]], keys: SortKeys,
     return page
 
 
-def sort_records(records: Iterable[Mapping[str, Any]], keys: SortKeys) -> list[Mapping[str, Any]]:
-    return sorted(records, key=functools.cmp_to_key(_by(keys)))
+def sort_records(records: Iterable[Mapping[str, Any]], keys: SortKeys,
+                 limit: int | None = None) -> list[Mapping[str, Any]]:
+    """``records`` in order (the first ``limit`` of them: a partial sort, for a page)."""
+    order = functools.cmp_to_key(_by(keys))
+    if limit is not None:
+        return heapq.nsmallest(limit, records, key=order)
+    return sorted(records, key=order)

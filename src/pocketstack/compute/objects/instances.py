@@ -84,6 +84,7 @@ def from_record(record: Mapping[str, Any]) -> dict[str, Any]:
 
 
 _INSERT = sa.insert(instances)
+_INSERT_RETURNING = _INSERT.returning(*instances.c)
 
 
 async def create_instance(conn: AsyncConnection, record: Mapping[str, Any]) -> dict[str, Any]:
@@ -94,6 +95,8 @@ async def create_instance(conn: AsyncConnection, record: Mapping[str, Any]) -> d
         return existing
     values.setdefault("created_at", now())
     values.setdefault("deleted", 0)
+    if conn.dialect.insert_returning:
+        return dict((await conn.execute(_INSERT_RETURNING, values)).mappings().one())
     await conn.execute(_INSERT, values)
     created = await _select(conn, values["uuid"], include_deleted=True)
     assert created is not None
@@ -149,19 +152,26 @@ async def update_instance(
     if isinstance(flavor, Mapping):  # the size columns follow the flavor
         changed.update(vcpus=int(flavor.get("vcpus", 0)),
                        memory_mb=int(flavor.get("memory_mb", 0)))
-    result = await conn.execute(_update_statement(tasks, "w_vms" in params),
+    returning = bool(conn.dialect.update_returning)  # not MySQL/MariaDB: read it after
+    result = await conn.execute(_update_statement(tasks, "w_vms" in params, returning),
                                 {**changed, **params})
-    if result.rowcount == 0:
-        current = await get_instance(conn, instance_uuid)
-        raise UnexpectedTaskState(instance_uuid, current["task_state"])
-    return await get_instance(conn, instance_uuid)
+    if returning:
+        updated = result.mappings().first()
+        if updated is not None:
+            return dict(updated)
+    elif result.rowcount:
+        return await get_instance(conn, instance_uuid)
+    current = await get_instance(conn, instance_uuid)
+    raise UnexpectedTaskState(instance_uuid, current["task_state"])
 
 
 @functools.cache
-def _update_statement(tasks: tuple[bool, bool] | None, vms: bool) -> sa.Update:
+def _update_statement(tasks: tuple[bool, bool] | None, vms: bool,
+                      returning: bool) -> sa.Update:
     """The update of one live instance (``:w_uuid``), its revision raised; ``tasks``: (some
     named task states ``:w_tasks``, no task state) it may be in; ``vms``: only from the vm
-    states ``:w_vms``. Built once per shape: the values come as parameters."""
+    states ``:w_vms``; ``returning``: the updated row comes back. Built once per shape: the
+    values come as parameters."""
     query = sa.update(instances).where(instances.c.uuid == sa.bindparam("w_uuid"),
                                        instances.c.deleted == 0)
     if tasks is not None:
@@ -174,7 +184,8 @@ def _update_statement(tasks: tuple[bool, bool] | None, vms: bool) -> sa.Update:
         query = query.where(clause)
     if vms:
         query = query.where(instances.c.vm_state.in_(sa.bindparam("w_vms", expanding=True)))
-    return query.values(revision=instances.c.revision + 1)
+    query = query.values(revision=instances.c.revision + 1)
+    return query.returning(*instances.c) if returning else query
 
 
 async def soft_delete_instance(conn: AsyncConnection, instance_uuid: str) -> bool:

@@ -225,8 +225,9 @@ async def list_servers(api: AsyncConnection, cells: CellRegistry, q: ListQuery, 
     if q.deleted is not True and (marker is None or marker_is_build):
         candidates = await list_build_records(api, q.project_id,
                                               decoded if decoded is not None else ViewCache())
-        builds = [b for b in sort_records(candidates, q.sort) if _matches(b, q)
-                  and (marker is None or is_after(b, marker, q.sort))][: q.limit]
+        wanted = [b for b in candidates if _matches(b, q)
+                  and (marker is None or is_after(b, marker, q.sort))]
+        builds = sort_records(wanted, q.sort, q.limit)
     listed = Listed(list(builds), {b["uuid"]: None for b in builds})
     remaining = q.limit - len(builds)
     if remaining > 0:
