@@ -4,6 +4,8 @@ answer and count each other's claims in it."""
 
 from __future__ import annotations
 
+import asyncio
+from collections import Counter
 from types import SimpleNamespace
 from typing import Any
 
@@ -13,7 +15,8 @@ from pocketstack.common.settings import PciSettings
 from pocketstack.compute.objects.scheduling import HostState
 from pocketstack.compute.scheduler.candidates import SharedCandidates
 from pocketstack.compute.scheduler.filters import FilterRequest
-from pocketstack.compute.scheduler.manager import NoValidHost, _select_one
+from pocketstack.compute.scheduler.manager import NoValidHost, _select_one, resources_of
+from pocketstack.compute.scheduler.request_groups import placement_request
 
 
 class FakePlacement:
@@ -37,6 +40,7 @@ class FakePlacement:
 
     async def claim(self, consumer: str, request: dict[str, Any], project_id: str,
                     user_id: str) -> bool:
+        await asyncio.sleep(0)  # in flight: the calls beside this one go on meanwhile
         [(rp, held)] = request["allocations"].items()
         if rp in self.refuse or self.free[rp] - self._used(rp) < held["resources"]["MEMORY_MB"]:
             return False
@@ -114,3 +118,32 @@ async def test_an_old_answer_is_not_shared() -> None:
         await _select_one(svc, {**SPEC, "instance_uuid": f"i{n}"}, _hosts(), FilterRequest(),
                           shared)
     assert placement.asked == 2
+
+
+async def test_calls_in_flight_together_weigh_each_others_claims() -> None:
+    placement = FakePlacement({"rp-a": 2100, "rp-b": 1600}, set())
+    shared, svc = SharedCandidates(fresh_s=60), _svc(placement)
+    chosen = await asyncio.gather(*(
+        _select_one(svc, {**SPEC, "instance_uuid": f"i{n}"}, _hosts(), FilterRequest(), shared)
+        for n in range(4)))
+    assert placement.asked == 1
+    assert Counter(c[0]["host"] for c in chosen) == {"a": 2, "b": 2}
+
+
+async def test_a_refused_claim_is_taken_back_out_of_the_shared_answer() -> None:
+    placement = FakePlacement({"rp-a": 900, "rp-b": 700}, {"rp-a"})
+    shared, svc = SharedCandidates(fresh_s=60), _svc(placement)
+    chosen = await _select_one(svc, SPEC, _hosts(), FilterRequest(), shared)
+    assert chosen[0]["host"] == "b"
+    candidates, asked = await shared.get(_wanted(), placement_answer_never_asked)
+    assert not asked
+    assert candidates["provider_summaries"]["rp-a"]["resources"]["MEMORY_MB"]["used"] == 0
+    assert candidates["provider_summaries"]["rp-b"]["resources"]["MEMORY_MB"]["used"] == 512
+
+
+def _wanted() -> Any:
+    return placement_request(resources_of(SPEC), {}, PciSettings().alias)
+
+
+async def placement_answer_never_asked() -> dict[str, Any]:
+    raise AssertionError("the shared answer was not used")

@@ -4,8 +4,9 @@ Nova asks placement once per request and places each of its instances from that 
 counting what it has placed against the hosts as it goes. Here the calls in flight together
 share the answer in the same way: a call that wants the candidates another asked for less
 than :data:`FRESH_S` ago takes that answer instead of asking again, and every claim made
-from it is counted in its provider summaries at once (so the weighers see the RAM it took,
-and a host it filled is skipped). The claim in placement stays the judge: one refused
+from it is counted in its provider summaries as it is sent (so the weighers of the calls
+beside it see the RAM it takes, and a host it fills is skipped; a refused claim is taken
+back out). The claim in placement stays the judge: one refused
 because another process took the room sends the call to the next host, and a call that ran
 out of hosts asks placement again for itself.
 """
@@ -44,14 +45,16 @@ def fits(candidates: dict[str, Any], allocation_request: dict[str, Any]) -> bool
     return True
 
 
-def consume(candidates: dict[str, Any], allocation_request: dict[str, Any]) -> None:
-    """Count a claim made from ``candidates`` as used in their summaries."""
+def consume(candidates: dict[str, Any], allocation_request: dict[str, Any],
+            count: int = 1) -> None:
+    """Count a claim made from ``candidates`` as used in their summaries (``count`` -1: a
+    claim counted before placement answered, and refused)."""
     summaries = candidates.get("provider_summaries", {})
     for rp, held in (allocation_request.get("allocations") or {}).items():
         resources = (summaries.get(rp) or {}).get("resources", {})
         for rc, amount in (held.get("resources") or {}).items():
             if rc in resources:
-                resources[rc]["used"] = int(resources[rc]["used"]) + int(amount)
+                resources[rc]["used"] = int(resources[rc]["used"]) + count * int(amount)
 
 
 @dataclasses.dataclass

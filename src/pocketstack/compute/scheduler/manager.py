@@ -136,14 +136,28 @@ async def _claim_best(svc: Compute, spec: dict[str, Any], hosts: list[HostState]
         for allocation_request in by_host[host.uuid]:  # another device when one is taken
             if not fits(candidates, allocation_request):  # filled by earlier claims
                 continue
-            if await svc.clients.placement.claim(spec["instance_uuid"], allocation_request,
-                                                 spec["project_id"], spec["user_id"]):
-                consume(candidates, allocation_request)
-                same_cell = [h for h in ordered[index + 1:] if h.cell_uuid == host.cell_uuid]
-                alternates = same_cell[:max(settings.max_attempts - 1, 0)]
-                return [_selection(host, allocation_request),
-                        *(_selection(h, by_host[h.uuid][0]) for h in alternates)]
+            if not await _claim_counted(svc, spec, candidates, allocation_request):
+                continue
+            same_cell = [h for h in ordered[index + 1:] if h.cell_uuid == host.cell_uuid]
+            alternates = same_cell[:max(settings.max_attempts - 1, 0)]
+            return [_selection(host, allocation_request),
+                    *(_selection(h, by_host[h.uuid][0]) for h in alternates)]
     return None
+
+
+async def _claim_counted(svc: Compute, spec: dict[str, Any], candidates: dict[str, Any],
+                         allocation_request: dict[str, Any]) -> bool:
+    """Claim in placement, the claim counted in ``candidates`` while placement answers (the
+    calls beside this one weigh with it) and taken back out when it is refused."""
+    consume(candidates, allocation_request)
+    claimed = False
+    try:
+        claimed = await svc.clients.placement.claim(
+            spec["instance_uuid"], allocation_request, spec["project_id"], spec["user_id"])
+    finally:
+        if not claimed:
+            consume(candidates, allocation_request, -1)
+    return claimed
 
 
 def _selection(host: HostState, allocation_request: dict[str, Any]) -> rpc.Selection:
