@@ -8,6 +8,7 @@ under CI (``CI`` or ``POCKETSTACK_REQUIRE_SERVICES`` set), where a missing serve
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import shutil
 import socket
@@ -18,7 +19,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
+from pocketstack.common.db import DatabaseRegistry, upgrade
 from pocketstack.common.settings import Settings, load_settings
 
 # A cloud for a test that is not about compute nor load balancers: no fake hosts (they would
@@ -119,6 +122,18 @@ async def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncI
 
 
 # -- the scaled-out backends: scratch PostgreSQL databases and RabbitMQ vhosts ----------
+
+@contextlib.asynccontextmanager
+async def migrated_engine(url: str, name: str, history: Path) -> AsyncIterator[AsyncEngine]:
+    """An engine on ``url`` with ``history``'s migrations run to head, disposed after."""
+    registry = DatabaseRegistry()
+    try:
+        engine = registry.add(name, url)
+        await upgrade(engine, history)
+        yield engine
+    finally:
+        await registry.dispose()
+
 
 def _rabbitmqctl(*args: str) -> None:
     subprocess.run(["rabbitmqctl", *args], check=True, capture_output=True, timeout=60)

@@ -11,21 +11,16 @@ from typing import Any
 
 import pytest
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.conftest import migrated_engine
 
-from pocketstack.common.db import DatabaseRegistry, upgrade
 from pocketstack.compute.db import CELL_MIGRATIONS
 from pocketstack.compute.objects import instances as objects
 
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    registry = DatabaseRegistry()
-    try:
-        engine = registry.add("cell", database_url)
-        await upgrade(engine, CELL_MIGRATIONS)
+    async with migrated_engine(database_url, "cell", CELL_MIGRATIONS) as engine:
         yield engine
-    finally:
-        await registry.dispose()
 
 
 def _record() -> dict[str, Any]:

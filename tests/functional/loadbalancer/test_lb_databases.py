@@ -15,8 +15,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.conftest import migrated_engine
 
-from pocketstack.common.db import DatabaseRegistry, downgrade, upgrade
+from pocketstack.common.db import downgrade
 from pocketstack.common.settings import LoadBalancerSettings
 from pocketstack.loadbalancer.db import MIGRATIONS
 from pocketstack.loadbalancer.db import models as m
@@ -26,13 +27,8 @@ from pocketstack.loadbalancer.objects.errors import Conflict, Forbidden, NotFoun
 
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    registry = DatabaseRegistry()
-    try:
-        engine = registry.add("loadbalancer", database_url)
-        await upgrade(engine, MIGRATIONS)
+    async with migrated_engine(database_url, "loadbalancer", MIGRATIONS) as engine:
         yield engine
-    finally:
-        await registry.dispose()
 
 
 async def test_schema_matches_the_models_and_goes_down_again(engine: AsyncEngine) -> None:

@@ -18,8 +18,9 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
+from tests.conftest import migrated_engine
 
-from pocketstack.common.db import DatabaseRegistry, downgrade, upgrade
+from pocketstack.common.db import downgrade
 from pocketstack.secrets.crypto import PayloadCipher
 from pocketstack.secrets.db import MIGRATIONS
 from pocketstack.secrets.db import models as m
@@ -35,13 +36,8 @@ PROJECT = "p1"
 @pytest.fixture
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
     """A migrated, empty database on each engine in turn."""
-    registry = DatabaseRegistry()
-    try:
-        engine = registry.add("secrets", database_url)
-        await upgrade(engine, MIGRATIONS)
+    async with migrated_engine(database_url, "secrets", MIGRATIONS) as engine:
         yield engine
-    finally:
-        await registry.dispose()
 
 
 def _new(name: str, payload: Payload | None = None) -> NewSecret:
