@@ -30,7 +30,6 @@ __all__ = [
     "get_mappings",
     "get_request_spec",
     "list_build_records",
-    "list_build_requests",
     "mappings_in_cells",
     "pending_build_uuids",
     "set_mapping_cell",
@@ -98,14 +97,6 @@ _BUILD_INSTANCES = sa.select(
 async def get_build_request(conn: AsyncConnection, instance_uuid: str) -> dict[str, Any] | None:
     row = (await conn.execute(_BUILD_REQUEST, {"uuid": instance_uuid})).mappings().first()
     return dict(row) if row is not None else None
-
-
-async def list_build_requests(conn: AsyncConnection,
-                              project_id: str | None = None) -> list[dict[str, Any]]:
-    query = sa.select(build_requests)
-    if project_id is not None:
-        query = query.where(build_requests.c.project_id == project_id)
-    return [dict(row) for row in (await conn.execute(query)).mappings()]
 
 
 async def list_build_records(conn: AsyncConnection, project_id: str | None,
