@@ -169,10 +169,6 @@ class InlineConnection(AdaptedConnection):
     def isolation_level(self, value: str | None) -> None:
         self._sqlite.isolation_level = value  # type: ignore[assignment]
 
-    @property
-    def in_transaction(self) -> bool:
-        return self._sqlite.in_transaction
-
     def create_function(self, *args: Any, **kwargs: Any) -> None:
         self._sqlite.create_function(*args, **kwargs)
 
