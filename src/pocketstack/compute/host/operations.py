@@ -91,6 +91,17 @@ class Operations:
             "instance_uuid": payload["instance_uuid"],
             **self._event(payload, event, result, details)})
 
+    async def finish(self, payload: dict[str, Any], values: dict[str, Any],
+                     expected: list[str | None] | None, event: str, result: str,
+                     details: str | None = None) -> None:
+        """The action's last step and its event in one transaction, so that nobody sees
+        the task done and its event still open; the event alone when the update no
+        longer applies (deleted, or another task took over)."""
+        done = await self.update(payload["instance_uuid"], values, expected,
+                                 event=self._event(payload, event, result, details))
+        if done is None:
+            await self.event(payload, event, result, details)
+
     def _event(self, payload: dict[str, Any], event: str, result: str | None,
                details: str | None = None) -> dict[str, Any]:
         """An action event, for ``event`` or to go with an update (``update(event=...)``:
@@ -196,13 +207,12 @@ class Operations:
             else:
                 await operation(uuid)
         except Exception as exc:  # the driver refused: back to no task, event Error
-            await self.update(uuid, {"task_state": None}, list(expected))
             await self.fault(uuid, exc)
-            await self.event(payload, event, "Error", str(exc))
+            await self.finish(payload, {"task_state": None}, list(expected), event, "Error",
+                              str(exc))
             return
-        await self.update(uuid, {"vm_state": vm_state, "power_state": power_state,
-                                 "task_state": None}, list(expected))
-        await self.event(payload, event, "Success")
+        await self.finish(payload, {"vm_state": vm_state, "power_state": power_state,
+                                    "task_state": None}, list(expected), event, "Success")
 
     async def rebuild(self, payload: dict[str, Any]) -> None:
         uuid = payload["instance_uuid"]
@@ -213,10 +223,10 @@ class Operations:
             return
         await self.driver.destroy(uuid)
         await self.driver.spawn({**step, "image_ref": payload.get("image_ref")})
-        await self.update(uuid, {"vm_state": "active", "power_state": PowerState.RUNNING,
-                                 "task_state": None, "image_ref": payload.get("image_ref"),
-                                 "launched_at": _now_iso()}, ["rebuild_spawning"])
-        await self.event(payload, event, "Success")
+        await self.finish(payload, {
+            "vm_state": "active", "power_state": PowerState.RUNNING, "task_state": None,
+            "image_ref": payload.get("image_ref"), "launched_at": _now_iso()},
+            ["rebuild_spawning"], event, "Success")
 
     async def snapshot(self, payload: dict[str, Any]) -> None:
         uuid = payload["instance_uuid"]
@@ -230,11 +240,9 @@ class Operations:
                               ["image_pending_upload"])
             await self.agent.clients.image.upload(payload["image_id"], data)
         except Exception as exc:
-            await self.update(uuid, {"task_state": None})
-            await self.event(payload, event, "Error", str(exc))
+            await self.finish(payload, {"task_state": None}, None, event, "Error", str(exc))
             return
-        await self.update(uuid, {"task_state": None}, ["image_uploading"])
-        await self.event(payload, event, "Success")
+        await self.finish(payload, {"task_state": None}, ["image_uploading"], event, "Success")
 
 
 def _now_iso() -> str:
