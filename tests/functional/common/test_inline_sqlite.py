@@ -1,6 +1,7 @@
-"""SQLite through the async engines runs in the loop's thread, and a wait for a lock that
-another connection holds sleeps on the loop (the loop keeps serving) up to the busy
-timeout, as SQLite's own wait would."""
+"""SQLite through the async engines runs in the loop's thread, straight from the calling
+coroutine, and a wait for a lock that another connection holds (or for a connection of a
+full pool) sleeps on the loop (the loop keeps serving) up to the busy timeout, as SQLite's
+own wait would."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.util.concurrency import in_greenlet
 
 from pocketstack.common.db import begin_write, create_engine_for, inline_sqlite
+from pocketstack.common.db.inline_async import InlineAsyncEngine
 
 _log = sa.Table("log", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
                 sa.Column("writer", sa.Integer, nullable=False))
@@ -97,5 +100,132 @@ async def test_a_lock_held_past_the_busy_timeout_is_database_is_locked(
         other.close()
         async with begin_write(engine) as conn:  # the pool's connection still works
             await conn.execute(sa.insert(_log).values(writer=3))
+    finally:
+        await engine.dispose()
+
+
+async def test_statements_run_straight_from_the_coroutine_without_a_greenlet(
+        tmp_path: Path) -> None:
+    """Connect, begin, each statement, commit and close of an inline engine run in the
+    caller's coroutine (``inline_async``); a SQL function sees no greenlet around it."""
+    engine = create_engine_for(f"sqlite+aiosqlite:///{tmp_path / 'i.sqlite'}", immediate=True)
+    seen: list[bool] = []
+
+    def _register(dbapi_connection: object, _record: object) -> None:
+        dbapi_connection.create_function(  # type: ignore[attr-defined]
+            "probe", 0, lambda: seen.append(in_greenlet()) or 1)
+
+    sa.event.listen(engine.sync_engine, "connect", _register)
+    try:
+        assert isinstance(engine, InlineAsyncEngine)
+        async with begin_write(engine) as conn:
+            await conn.run_sync(_log.metadata.create_all)
+        async with begin_write(engine) as conn:
+            await conn.execute(sa.insert(_log).values(writer=sa.func.probe()))
+        async with engine.connect() as conn:
+            assert await conn.scalar(sa.select(sa.func.probe())) == 1
+            assert (await conn.execute(sa.select(_log.c.writer))).scalars().all() == [1]
+        assert seen == [False, False]
+    finally:
+        await engine.dispose()
+
+
+async def test_statements_without_begin_take_the_write_lock_waiting_on_the_loop(
+        tmp_path: Path) -> None:
+    """On an ``immediate`` engine a statement outside ``begin()`` begins the transaction
+    itself (BEGIN IMMEDIATE), waiting on the loop for another connection's lock."""
+    path = tmp_path / "i.sqlite"
+    engine = create_engine_for(f"sqlite+aiosqlite:///{path}", immediate=True)
+    try:
+        async with begin_write(engine) as conn:
+            await conn.run_sync(_log.metadata.create_all)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+
+        async def write() -> None:
+            async with engine.connect() as conn:
+                await conn.execute(sa.insert(_log).values(writer=2))
+                await conn.commit()
+
+        writing = asyncio.ensure_future(write())
+        await asyncio.sleep(0.2)
+        assert not writing.done()
+        other.execute("INSERT INTO log (writer) VALUES (1)")
+        other.execute("COMMIT")
+        assert await _ticks_while(writing) >= 0
+        async with engine.connect() as conn:
+            order = (await conn.execute(sa.select(_log.c.writer).order_by(_log.c.id))).scalars()
+            assert list(order) == [1, 2]
+        other.close()
+    finally:
+        await engine.dispose()
+
+
+async def test_a_writer_cancelled_while_waiting_leaves_nothing_behind(tmp_path: Path) -> None:
+    path = tmp_path / "i.sqlite"
+    engine = create_engine_for(f"sqlite+aiosqlite:///{path}", immediate=True,
+                               pool_size=1, max_overflow=0)
+    try:
+        async with begin_write(engine) as conn:
+            await conn.run_sync(_log.metadata.create_all)
+        other = sqlite3.connect(path, isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+
+        async def write() -> None:
+            async with begin_write(engine) as conn:
+                await conn.execute(sa.insert(_log).values(writer=2))
+
+        writing = asyncio.ensure_future(write())
+        await asyncio.sleep(0.1)
+        writing.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await writing
+        other.execute("ROLLBACK")
+        other.close()
+        async with begin_write(engine) as conn:  # the pool's one connection is free and idle
+            await conn.execute(sa.insert(_log).values(writer=3))
+        async with engine.connect() as conn:
+            assert (await conn.execute(sa.select(_log.c.writer))).scalars().all() == [3]
+    finally:
+        await engine.dispose()
+
+
+async def test_a_connection_waits_on_the_loop_for_a_full_pool(tmp_path: Path) -> None:
+    engine = create_engine_for(f"sqlite+aiosqlite:///{tmp_path / 'i.sqlite'}",
+                               pool_size=1, max_overflow=0)
+    try:
+        async with engine.connect() as first:
+            await first.execute(sa.select(1))
+
+            async def second() -> int:
+                async with engine.connect() as conn:
+                    return int(await conn.scalar(sa.select(2)) or 0)
+
+            waiting = asyncio.ensure_future(second())
+            await asyncio.sleep(0.05)
+            assert not waiting.done()
+        assert await waiting == 2
+    finally:
+        await engine.dispose()
+
+
+async def test_a_failed_statement_keeps_the_transaction(tmp_path: Path) -> None:
+    """An error (not a lock) rolls back only when the block ends with it, as before."""
+    engine = create_engine_for(f"sqlite+aiosqlite:///{tmp_path / 'i.sqlite'}", immediate=True)
+    try:
+        async with begin_write(engine) as conn:
+            await conn.run_sync(_log.metadata.create_all)
+        with pytest.raises(sa.exc.IntegrityError):
+            async with begin_write(engine) as conn:
+                await conn.execute(sa.insert(_log).values(id=1, writer=1))
+                await conn.execute(sa.insert(_log).values(id=1, writer=2))
+        async with begin_write(engine) as conn:
+            await conn.execute(sa.insert(_log).values(id=1, writer=1))
+            with pytest.raises(sa.exc.IntegrityError):
+                await conn.execute(sa.insert(_log).values(id=1, writer=2))
+            await conn.execute(sa.insert(_log).values(id=2, writer=2))
+        async with engine.connect() as conn:
+            assert (await conn.execute(sa.select(_log.c.writer).order_by(_log.c.id))
+                    ).scalars().all() == [1, 2]
     finally:
         await engine.dispose()

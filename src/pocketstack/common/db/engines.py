@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 from sqlalchemy.util.concurrency import await_, in_greenlet
 
+from pocketstack.common.db.inline_async import InlineAsyncEngine
 from pocketstack.common.db.inline_sqlite import InlineConnection, InlineDBAPI
 
 __all__ = ["DatabaseRegistry", "begin_write", "create_engine_for", "create_sync_sqlite_engine"]
@@ -49,6 +50,9 @@ def _sqlite_manual_transactions(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin_immediate(conn: Any) -> None:
     # On the driver's connection (a whole SQLAlchemy execution for it costs more than it),
     # its errors wrapped as SQLAlchemy's would be ("database is locked" is transient).
+    # An inline connection (``inline_async``) has begun it already, waiting on the loop.
+    if conn.connection.driver_connection.in_transaction:
+        return
     try:
         conn.connection.dbapi_connection.execute("BEGIN IMMEDIATE")
     except sqlite3.Error as error:
@@ -86,8 +90,9 @@ def create_engine_for(url: str, *, immediate: bool = False, **options: Any) -> A
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        if parsed.get_driver_name() == "aiosqlite":  # run in the loop's thread: inline_sqlite
-            options.setdefault("module", InlineDBAPI(aiosqlite))
+        inline = parsed.get_driver_name() == "aiosqlite" and "module" not in options
+        if inline:  # run in the loop's thread: inline_sqlite, inline_async
+            options["module"] = InlineDBAPI(aiosqlite)
         engine = create_async_engine(url, poolclass=NullPool, **options) if options.pop(
             "null_pool", False
         ) else create_async_engine(url, **options)
@@ -98,7 +103,7 @@ def create_engine_for(url: str, *, immediate: bool = False, **options: Any) -> A
             event.listen(engine.sync_engine, "connect", _sqlite_manual_transactions)
             event.listen(engine.sync_engine, "begin", _sqlite_begin_immediate)
             setattr(engine.sync_engine, _WRITE_LOCK, asyncio.Lock())
-        return engine
+        return InlineAsyncEngine(engine.sync_engine, immediate=immediate) if inline else engine
     options.setdefault("pool_pre_ping", True)
     if parsed.get_backend_name() == "mysql":
         options.setdefault("pool_recycle", 3600)

@@ -27,14 +27,15 @@ from sqlalchemy.dialects.sqlite.aiosqlite import AsyncAdapt_aiosqlite_dbapi
 from sqlalchemy.engine import AdaptedConnection
 from sqlalchemy.util.concurrency import await_, in_greenlet
 
-__all__ = ["WAIT_S", "InlineConnection", "InlineDBAPI"]
+__all__ = ["FIRST_PAUSE_S", "LONGEST_PAUSE_S", "WAIT_S", "InlineConnection", "InlineDBAPI",
+           "is_busy", "waiting_for_locks"]
 
 WAIT_S = 10.0
 # SQLITE_BUSY, _LOCKED, _BUSY_RECOVERY, _LOCKED_SHAREDCACHE, _BUSY_TIMEOUT (not
 # _BUSY_SNAPSHOT: a stale read snapshot that waiting cannot mend)
 _BUSY_CODES = frozenset({5, 6, 261, 262, 773})
-_FIRST_PAUSE_S = 0.0005
-_LONGEST_PAUSE_S = 0.02
+FIRST_PAUSE_S = 0.0005
+LONGEST_PAUSE_S = 0.02
 
 T = TypeVar("T")
 
@@ -43,7 +44,7 @@ async def _nothing() -> None:
     return None
 
 
-def _is_busy(error: sqlite3.OperationalError) -> bool:
+def is_busy(error: sqlite3.OperationalError) -> bool:
     code = getattr(error, "sqlite_errorcode", None)
     if code is None:
         return "database is locked" in str(error)
@@ -53,20 +54,20 @@ def _is_busy(error: sqlite3.OperationalError) -> bool:
 def waiting_for_locks(call: Callable[[], T]) -> T:
     """``call()``, tried again while another connection holds the lock it needs; the loop
     runs between tries. Outside a greenlet (garbage collection) it is tried once."""
-    pause = _FIRST_PAUSE_S
+    pause = FIRST_PAUSE_S
     deadline: float | None = None
     while True:
         try:
             return call()
         except sqlite3.OperationalError as error:
-            if not _is_busy(error) or not in_greenlet():
+            if not is_busy(error) or not in_greenlet():
                 raise
             now = time.monotonic()
             deadline = deadline if deadline is not None else now + WAIT_S
             if now >= deadline:
                 raise
         await_(asyncio.sleep(pause))
-        pause = min(pause * 2, _LONGEST_PAUSE_S)
+        pause = min(pause * 2, LONGEST_PAUSE_S)
 
 
 class InlineCursor:
