@@ -111,9 +111,12 @@ async def test_statements_run_straight_from_the_coroutine_without_a_greenlet(
     engine = create_engine_for(f"sqlite+aiosqlite:///{tmp_path / 'i.sqlite'}", immediate=True)
     seen: list[bool] = []
 
+    def _probe() -> int:
+        seen.append(in_greenlet())
+        return 1
+
     def _register(dbapi_connection: object, _record: object) -> None:
-        dbapi_connection.create_function(  # type: ignore[attr-defined]
-            "probe", 0, lambda: seen.append(in_greenlet()) or 1)
+        dbapi_connection.create_function("probe", 0, _probe)  # type: ignore[attr-defined]
 
     sa.event.listen(engine.sync_engine, "connect", _register)
     try:
@@ -195,11 +198,11 @@ async def test_a_connection_waits_on_the_loop_for_a_full_pool(tmp_path: Path) ->
                                pool_size=1, max_overflow=0)
     try:
         async with engine.connect() as first:
-            await first.execute(sa.select(1))
+            await first.execute(sa.select(sa.literal(1)))
 
             async def second() -> int:
                 async with engine.connect() as conn:
-                    return int(await conn.scalar(sa.select(2)) or 0)
+                    return int(await conn.scalar(sa.select(sa.literal(2))) or 0)
 
             waiting = asyncio.ensure_future(second())
             await asyncio.sleep(0.05)
