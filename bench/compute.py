@@ -185,6 +185,7 @@ async def list_cpu(population: int, rounds: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         async with open_cloud(_settings(Path(tmp))) as cloud:
             http = await _client(cloud)
+            await _wait_hosts(http, 8)  # the hosts' start-up work is not the list's
             svc = cloud.services["/compute"]
             assert isinstance(svc, Compute)
             token = await http.get("/identity/v3/auth/tokens", headers={
