@@ -63,13 +63,14 @@ def _record_of(build: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _record_create(conn: Any, record: dict[str, Any], request_id: str,
-                         result: str) -> None:
-    await instance_actions.start_action(
+                         result: str, *, new_instance: bool) -> None:
+    action, created = await instance_actions.open_action(
         conn, instance_uuid=record["uuid"], action="create", request_id=request_id,
-        user_id=record.get("user_id"), project_id=record.get("project_id"))
+        user_id=record.get("user_id"), project_id=record.get("project_id"),
+        new_instance=new_instance)
     await instance_actions.record_event(
         conn, instance_uuid=record["uuid"], request_id=request_id, event=SCHEDULE_EVENT,
-        host=None, result=result)
+        host=None, result=result, new_action=action if created else None)
 
 
 async def _map_and_forget(svc: Compute, gate: WriteGate, uuid: str,
@@ -103,9 +104,10 @@ async def _build_in_cell(svc: Compute, gate: WriteGate, build: dict[str, Any],
                                    or chosen["availability_zone"])
     uuid = record["uuid"]
     async with gate.cell(cell) as conn:
-        instance = await objects.create_instance(conn, record)
-        await host_reports.create_bdms(conn, uuid, build["block_device_mappings"] or [])
-        await _record_create(conn, record, request_id, "Success")
+        instance, new = await objects.insert_instance(conn, record)
+        await host_reports.create_bdms(conn, uuid, build["block_device_mappings"] or [],
+                                       new_instance=new)
+        await _record_create(conn, record, request_id, "Success", new_instance=new)
     if not await _map_and_forget(svc, gate, uuid, cell):
         async with gate.cell(cell) as conn:
             await objects.soft_delete_instance(conn, uuid)
@@ -152,11 +154,11 @@ async def bury_in_cell0(svc: Compute, gate: WriteGate, build: dict[str, Any] | N
               "host": None, "node": None}
     uuid = record["uuid"]
     async with gate.cell(cell0) as conn:
-        await objects.create_instance(conn, record)
+        _, new = await objects.insert_instance(conn, record)
         await objects.add_fault(conn, uuid, code=500, message=NO_VALID_HOST
                                 if "No valid host" in reason else reason[:255],
                                 details=reason)
-        await _record_create(conn, record, request_id, "Error")
+        await _record_create(conn, record, request_id, "Error", new_instance=new)
     if not await _map_and_forget(svc, gate, uuid, cell0):
         async with gate.cell(cell0) as conn:
             await objects.soft_delete_instance(conn, uuid)

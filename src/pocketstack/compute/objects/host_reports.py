@@ -93,11 +93,14 @@ async def host_instances(conn: AsyncConnection, host: str) -> list[dict[str, Any
 
 
 async def create_bdms(conn: AsyncConnection, instance_uuid: str,
-                      bdms: list[dict[str, Any]]) -> None:
-    """The instance's block device mappings, as the build request carried them."""
+                      bdms: list[dict[str, Any]], *, new_instance: bool = False) -> None:
+    """The instance's block device mappings, as the build request carried them (those
+    already there kept; ``new_instance``: this transaction created the instance, so none
+    can be)."""
     moment = now()
     for bdm in bdms:
-        if (await conn.execute(_BDM_EXISTS, {"w_uuid": bdm["uuid"]})).first() is not None:
+        if not new_instance and (await conn.execute(
+                _BDM_EXISTS, {"w_uuid": bdm["uuid"]})).first() is not None:
             continue
         await conn.execute(_INSERT_BDM, {
             "uuid": bdm["uuid"], "instance_uuid": instance_uuid,

@@ -15,16 +15,28 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from pocketstack.compute.db.cell_models import instance_actions, instance_actions_events
 from pocketstack.compute.objects.instances import now
 
-__all__ = ["finish_event", "get_action", "list_actions", "record_event", "start_action"]
+__all__ = ["finish_event", "get_action", "list_actions", "open_action", "record_event",
+           "start_action"]
 
 
 async def start_action(conn: AsyncConnection, *, instance_uuid: str, action: str,
                        request_id: str, user_id: str | None,
                        project_id: str | None) -> int:
     """The action's id, created if this request has none for this instance yet."""
-    found = await _action_id(conn, instance_uuid, request_id)
+    action_id, _ = await open_action(conn, instance_uuid=instance_uuid, action=action,
+                                     request_id=request_id, user_id=user_id,
+                                     project_id=project_id)
+    return action_id
+
+
+async def open_action(conn: AsyncConnection, *, instance_uuid: str, action: str,
+                      request_id: str, user_id: str | None, project_id: str | None,
+                      new_instance: bool = False) -> tuple[int, bool]:
+    """``start_action``, and whether it created the action (True) or found it
+    (``new_instance``: this transaction created the instance, so it has no action yet)."""
+    found = None if new_instance else await _action_id(conn, instance_uuid, request_id)
     if found is not None:
-        return found
+        return found, False
     moment = now()
     result = await conn.execute(_INSERT_ACTION, {
         "action": action, "instance_uuid": instance_uuid, "request_id": request_id,
@@ -32,7 +44,7 @@ async def start_action(conn: AsyncConnection, *, instance_uuid: str, action: str
         "created_at": moment})
     pk = result.inserted_primary_key
     assert pk is not None
-    return int(pk[0])
+    return int(pk[0]), True
 
 
 # Built once: every step of every action looks these up.
@@ -60,15 +72,19 @@ async def _action_id(conn: AsyncConnection, instance_uuid: str, request_id: str)
 
 async def record_event(conn: AsyncConnection, *, instance_uuid: str, request_id: str,
                        event: str, host: str | None, result: str | None = None,
-                       details: str | None = None, traceback: str | None = None) -> None:
+                       details: str | None = None, traceback: str | None = None,
+                       new_action: int | None = None) -> None:
     """Start ``event`` (``result`` None), or finish it with ``Success``/``Error``; an event
-    finished without having started is recorded whole. Unknown actions are ignored."""
-    action_id = await _action_id(conn, instance_uuid, request_id)
+    finished without having started is recorded whole. Unknown actions are ignored.
+    ``new_action``: the id of the action this transaction just created (it has no events
+    yet), for its first event."""
+    action_id = (new_action if new_action is not None
+                 else await _action_id(conn, instance_uuid, request_id))
     if action_id is None:
         return
     moment = now()
-    existing = (await conn.execute(_EVENT_OF, {"action_id": action_id, "event": event})
-                ).first()
+    existing = None if new_action is not None else (await conn.execute(
+        _EVENT_OF, {"action_id": action_id, "event": event})).first()
     if existing is None:
         await conn.execute(_INSERT_EVENT, {
             "action_id": action_id, "event": event, "result": result, "host": host,

@@ -26,6 +26,7 @@ __all__ = [
     "create_instance",
     "from_record",
     "get_instance",
+    "insert_instance",
     "latest_faults",
     "now",
     "soft_delete_instance",
@@ -89,18 +90,25 @@ _INSERT_RETURNING = _INSERT.returning(*instances.c)
 
 async def create_instance(conn: AsyncConnection, record: Mapping[str, Any]) -> dict[str, Any]:
     """Insert the instance (idempotent on its uuid: an existing row is returned as is)."""
+    instance, _ = await insert_instance(conn, record)
+    return instance
+
+
+async def insert_instance(conn: AsyncConnection,
+                          record: Mapping[str, Any]) -> tuple[dict[str, Any], bool]:
+    """``create_instance``, and whether this call inserted it (False: it was there)."""
     values = from_record(record)
     existing = await _select(conn, values["uuid"], include_deleted=True)
     if existing is not None:
-        return existing
+        return existing, False
     values.setdefault("created_at", now())
     values.setdefault("deleted", 0)
     if conn.dialect.insert_returning:
-        return dict((await conn.execute(_INSERT_RETURNING, values)).mappings().one())
+        return dict((await conn.execute(_INSERT_RETURNING, values)).mappings().one()), True
     await conn.execute(_INSERT, values)
     created = await _select(conn, values["uuid"], include_deleted=True)
     assert created is not None
-    return created
+    return created, True
 
 
 # Built once (include_deleted -> statement): the instance is read at every step of a boot.
