@@ -6,13 +6,17 @@ own wait would."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sqlite3
 import threading
 import time
+from collections.abc import AsyncIterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util.concurrency import in_greenlet
 
 from pocketstack.common.db import begin_write, create_engine_for, inline_sqlite
@@ -30,6 +34,31 @@ async def _ticks_while(work: asyncio.Future[object] | asyncio.Task[object]) -> i
         ticks += 1
     await work
     return ticks
+
+
+@contextlib.asynccontextmanager
+async def _logged(path: Path, **options: Any) -> AsyncIterator[AsyncEngine]:
+    """An inline engine (``immediate``) on ``path`` with the log table, disposed after."""
+    engine = create_engine_for(f"sqlite+aiosqlite:///{path}", immediate=True, **options)
+    try:
+        async with begin_write(engine) as conn:
+            await conn.run_sync(_log.metadata.create_all)
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+def _locked_elsewhere(path: Path) -> sqlite3.Connection:
+    """Another connection (as another process would) holding the write lock of ``path``."""
+    other = sqlite3.connect(path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    return other
+
+
+async def _writers(engine: AsyncEngine) -> list[int]:
+    async with engine.connect() as conn:
+        return list((await conn.execute(sa.select(_log.c.writer).order_by(_log.c.id)))
+                    .scalars())
 
 
 async def test_statements_run_without_a_thread_per_connection(tmp_path: Path) -> None:
@@ -55,12 +84,8 @@ async def test_statements_run_without_a_thread_per_connection(tmp_path: Path) ->
 async def test_a_writer_waits_for_another_connections_lock_on_the_loop(
         tmp_path: Path) -> None:
     path = tmp_path / "i.sqlite"
-    engine = create_engine_for(f"sqlite+aiosqlite:///{path}", immediate=True)
-    try:
-        async with begin_write(engine) as conn:
-            await conn.run_sync(_log.metadata.create_all)
-        other = sqlite3.connect(path, isolation_level=None)  # as another process would
-        other.execute("BEGIN IMMEDIATE")
+    async with _logged(path) as engine:
+        other = _locked_elsewhere(path)
         other.execute("INSERT INTO log (writer) VALUES (1)")
 
         async def write() -> None:
@@ -73,24 +98,16 @@ async def test_a_writer_waits_for_another_connections_lock_on_the_loop(
         ticks = await _ticks_while(writing)
         assert 0.25 < time.monotonic() - started < 5
         assert ticks >= 10  # the loop ran other work while the writer waited
-        async with engine.connect() as conn:
-            order = (await conn.execute(sa.select(_log.c.writer).order_by(_log.c.id))).scalars()
-            assert list(order) == [1, 2]
+        assert await _writers(engine) == [1, 2]
         other.close()
-    finally:
-        await engine.dispose()
 
 
 async def test_a_lock_held_past_the_busy_timeout_is_database_is_locked(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(inline_sqlite, "WAIT_S", 0.2)
     path = tmp_path / "i.sqlite"
-    engine = create_engine_for(f"sqlite+aiosqlite:///{path}", immediate=True)
-    try:
-        async with begin_write(engine) as conn:
-            await conn.run_sync(_log.metadata.create_all)
-        other = sqlite3.connect(path, isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")
+    async with _logged(path) as engine:
+        other = _locked_elsewhere(path)
         started = time.monotonic()
         with pytest.raises(sa.exc.OperationalError, match="database is locked"):
             async with begin_write(engine) as conn:
@@ -100,8 +117,6 @@ async def test_a_lock_held_past_the_busy_timeout_is_database_is_locked(
         other.close()
         async with begin_write(engine) as conn:  # the pool's connection still works
             await conn.execute(sa.insert(_log).values(writer=3))
-    finally:
-        await engine.dispose()
 
 
 async def test_statements_run_straight_from_the_coroutine_without_a_greenlet(
@@ -138,12 +153,8 @@ async def test_statements_without_begin_take_the_write_lock_waiting_on_the_loop(
     """On an ``immediate`` engine a statement outside ``begin()`` begins the transaction
     itself (BEGIN IMMEDIATE), waiting on the loop for another connection's lock."""
     path = tmp_path / "i.sqlite"
-    engine = create_engine_for(f"sqlite+aiosqlite:///{path}", immediate=True)
-    try:
-        async with begin_write(engine) as conn:
-            await conn.run_sync(_log.metadata.create_all)
-        other = sqlite3.connect(path, isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")
+    async with _logged(path) as engine:
+        other = _locked_elsewhere(path)
 
         async def write() -> None:
             async with engine.connect() as conn:
@@ -155,24 +166,15 @@ async def test_statements_without_begin_take_the_write_lock_waiting_on_the_loop(
         assert not writing.done()
         other.execute("INSERT INTO log (writer) VALUES (1)")
         other.execute("COMMIT")
-        assert await _ticks_while(writing) >= 0
-        async with engine.connect() as conn:
-            order = (await conn.execute(sa.select(_log.c.writer).order_by(_log.c.id))).scalars()
-            assert list(order) == [1, 2]
+        await writing
+        assert await _writers(engine) == [1, 2]
         other.close()
-    finally:
-        await engine.dispose()
 
 
 async def test_a_writer_cancelled_while_waiting_leaves_nothing_behind(tmp_path: Path) -> None:
     path = tmp_path / "i.sqlite"
-    engine = create_engine_for(f"sqlite+aiosqlite:///{path}", immediate=True,
-                               pool_size=1, max_overflow=0)
-    try:
-        async with begin_write(engine) as conn:
-            await conn.run_sync(_log.metadata.create_all)
-        other = sqlite3.connect(path, isolation_level=None)
-        other.execute("BEGIN IMMEDIATE")
+    async with _logged(path, pool_size=1, max_overflow=0) as engine:
+        other = _locked_elsewhere(path)
 
         async def write() -> None:
             async with begin_write(engine) as conn:
@@ -187,10 +189,7 @@ async def test_a_writer_cancelled_while_waiting_leaves_nothing_behind(tmp_path: 
         other.close()
         async with begin_write(engine) as conn:  # the pool's one connection is free and idle
             await conn.execute(sa.insert(_log).values(writer=3))
-        async with engine.connect() as conn:
-            assert (await conn.execute(sa.select(_log.c.writer))).scalars().all() == [3]
-    finally:
-        await engine.dispose()
+        assert await _writers(engine) == [3]
 
 
 async def test_a_connection_waits_on_the_loop_for_a_full_pool(tmp_path: Path) -> None:
@@ -214,10 +213,7 @@ async def test_a_connection_waits_on_the_loop_for_a_full_pool(tmp_path: Path) ->
 
 async def test_a_failed_statement_keeps_the_transaction(tmp_path: Path) -> None:
     """An error (not a lock) rolls back only when the block ends with it, as before."""
-    engine = create_engine_for(f"sqlite+aiosqlite:///{tmp_path / 'i.sqlite'}", immediate=True)
-    try:
-        async with begin_write(engine) as conn:
-            await conn.run_sync(_log.metadata.create_all)
+    async with _logged(tmp_path / "i.sqlite") as engine:
         with pytest.raises(sa.exc.IntegrityError):
             async with begin_write(engine) as conn:
                 await conn.execute(sa.insert(_log).values(id=1, writer=1))
@@ -227,8 +223,4 @@ async def test_a_failed_statement_keeps_the_transaction(tmp_path: Path) -> None:
             with pytest.raises(sa.exc.IntegrityError):
                 await conn.execute(sa.insert(_log).values(id=1, writer=2))
             await conn.execute(sa.insert(_log).values(id=2, writer=2))
-        async with engine.connect() as conn:
-            assert (await conn.execute(sa.select(_log.c.writer).order_by(_log.c.id))
-                    ).scalars().all() == [1, 2]
-    finally:
-        await engine.dispose()
+        assert await _writers(engine) == [1, 2]
