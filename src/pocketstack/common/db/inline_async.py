@@ -81,13 +81,12 @@ async def _on_driver(connection: Connection, sql: str) -> None:
 
 
 class InlineAsyncTransaction(AsyncTransaction):
-    """A transaction whose ``BEGIN IMMEDIATE`` and ``COMMIT`` wait on the loop."""
+    """A (root) transaction whose ``BEGIN IMMEDIATE`` and ``COMMIT`` wait on the loop;
+    savepoints (``begin_nested``) keep SQLAlchemy's own."""
 
     __slots__ = ()
 
     async def start(self, is_ctxmanager: bool = False) -> AsyncTransaction:
-        if self.nested:
-            return await super().start(is_ctxmanager)
         connection = self.connection
         assert isinstance(connection, InlineAsyncConnection)
         sync = connection._proxied
@@ -103,7 +102,7 @@ class InlineAsyncTransaction(AsyncTransaction):
         return self
 
     async def commit(self) -> None:
-        if not self.nested and self.is_active:
+        if self.is_active:
             try:
                 await _on_driver(self.connection._proxied, "COMMIT")
             except BaseException:
@@ -118,7 +117,7 @@ class InlineAsyncTransaction(AsyncTransaction):
         self._proxied.close()
 
     async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
-        if type_ is None and not self.nested and self.is_active:
+        if type_ is None and self.is_active:
             try:
                 await _on_driver(self.connection._proxied, "COMMIT")
             except BaseException as error:  # cancelled while waiting, too: rolled back
@@ -145,7 +144,7 @@ class InlineAsyncConnection(AsyncConnection):
         return self
 
     def begin(self) -> AsyncTransaction:
-        self._proxied  # noqa: B018 - raises when the connection was not started
+        assert self._proxied
         return InlineAsyncTransaction(self)
 
     async def _autobegin(self) -> None:
