@@ -121,10 +121,10 @@ def visible_to(viewer: Viewer) -> sa.ColumnElement[bool]:
     )
 
 
-def _visible_one(admin: bool) -> sa.Select[tuple[str]]:
-    """The id of image ``:id`` if it is not deleted and the viewer (``:project_id``) may
+def _visible_one(admin: bool) -> sa.Select[Any]:
+    """The row of image ``:id`` if it is not deleted and the viewer (``:project_id``) may
     see it."""
-    query = sa.select(_i.c.id).where(_i.c.id == sa.bindparam("id"), _i.c.deleted.is_(False))
+    query = sa.select(_i).where(_i.c.id == sa.bindparam("id"), _i.c.deleted.is_(False))
     if admin:
         return query
     shared = sa.select(_m.c.id).where(
@@ -136,7 +136,11 @@ def _visible_one(admin: bool) -> sa.Select[tuple[str]]:
         sa.and_(_i.c.visibility == "shared", shared.exists())))
 
 
-_VISIBLE_ONE = {admin: _visible_one(admin) for admin in (False, True)}  # built once
+# Built once (every boot reads its image): statements built per call cost more than
+# SQLite's work on them.
+_VISIBLE_ONE = {admin: _visible_one(admin) for admin in (False, True)}
+_PROPERTIES_OF = sa.select(_p).where(_p.c.image_id == sa.bindparam("id")).order_by(_p.c.id)
+_TAGS_OF = sa.select(_t).where(_t.c.image_id == sa.bindparam("id")).order_by(_t.c.id)
 
 
 async def get(
@@ -145,14 +149,18 @@ async def get(
     query = _VISIBLE_ONE[viewer.is_admin]
     if for_update:
         query = query.with_for_update()
-    if await conn.scalar(query, {"id": image_id, "project_id": viewer.project_id}) is None:
+    row = (await conn.execute(query, {"id": image_id, "project_id": viewer.project_id})
+           ).first()
+    if row is None:
         raise NotFound(f"No image found with ID {image_id}")
-    [image] = await load(conn, [image_id])
+    image = Image(id=row.id, **{c: getattr(row, c) for c in _COLUMNS})
+    for prop in await conn.execute(_PROPERTIES_OF, {"id": image_id}):
+        image.properties[prop.name] = prop.value
+    for tag in await conn.execute(_TAGS_OF, {"id": image_id}):
+        image.tags.append(tag.value)
     return image
 
 
-# Built once (every boot reads its image): statements built per call cost more than
-# SQLite's work on them.
 _IDS: sa.BindParameter[list[str]] = sa.bindparam("ids", expanding=True)
 _LOAD_IMAGES = sa.select(_i).where(_i.c.id.in_(_IDS))
 _LOAD_PROPERTIES = sa.select(_p).where(_p.c.image_id.in_(_IDS)).order_by(_p.c.id)
