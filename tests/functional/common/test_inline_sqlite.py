@@ -20,6 +20,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.util.concurrency import in_greenlet
 
 from pocketstack.common.db import begin_write, create_engine_for, inline_sqlite
+from pocketstack.common.db.engines import INLINE_POOL_SIZE
 from pocketstack.common.db.inline_async import InlineAsyncEngine
 
 _log = sa.Table("log", sa.MetaData(), sa.Column("id", sa.Integer, primary_key=True),
@@ -224,3 +225,25 @@ async def test_a_failed_statement_keeps_the_transaction(tmp_path: Path) -> None:
                 await conn.execute(sa.insert(_log).values(id=1, writer=2))
             await conn.execute(sa.insert(_log).values(id=2, writer=2))
         assert await _writers(engine) == [1, 2]
+
+
+async def test_connections_a_burst_opened_are_kept_for_the_next(tmp_path: Path) -> None:
+    """An inline engine keeps up to ``INLINE_POOL_SIZE`` idle connections: a second burst
+    as wide as the first opens none (each new one costs its pragmas)."""
+    engine = create_engine_for(f"sqlite+aiosqlite:///{tmp_path / 'i.sqlite'}")
+    opened: list[object] = []
+    sa.event.listen(engine.sync_engine, "connect", lambda conn, _: opened.append(conn))
+
+    async def burst() -> None:
+        async with contextlib.AsyncExitStack() as stack:
+            for _ in range(INLINE_POOL_SIZE):
+                conn = await stack.enter_async_context(engine.connect())
+                await conn.execute(sa.select(sa.literal(1)))
+
+    try:
+        await burst()
+        assert len(opened) == INLINE_POOL_SIZE
+        await burst()
+        assert len(opened) == INLINE_POOL_SIZE
+    finally:
+        await engine.dispose()

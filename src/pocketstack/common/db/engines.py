@@ -30,6 +30,7 @@ from pocketstack.common.db.inline_sqlite import InlineConnection, InlineDBAPI
 __all__ = ["DatabaseRegistry", "begin_write", "create_engine_for", "create_sync_sqlite_engine"]
 
 BUSY_TIMEOUT_S = 10.0  # SQLite's busy_timeout below, in seconds
+INLINE_POOL_SIZE = 15  # idle connections an inline SQLite engine keeps (SQLAlchemy's: 5)
 _WRITE_LOCK = "_pocketstack_write_lock"
 
 
@@ -88,14 +89,17 @@ def create_engine_for(url: str, *, immediate: bool = False, **options: Any) -> A
     """
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
-        if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        on_file = bool(parsed.database) and parsed.database != ":memory:"
+        if on_file:
+            Path(str(parsed.database)).parent.mkdir(parents=True, exist_ok=True)
         inline = parsed.get_driver_name() == "aiosqlite" and "module" not in options
         if inline:  # run in the loop's thread: inline_sqlite, inline_async
             options["module"] = InlineDBAPI(aiosqlite)
-        engine = create_async_engine(url, poolclass=NullPool, **options) if options.pop(
-            "null_pool", False
-        ) else create_async_engine(url, **options)
+        if options.pop("null_pool", False):
+            options["poolclass"] = NullPool
+        elif inline and on_file:  # keep what a burst opens: a connection costs 5 statements
+            options.setdefault("pool_size", INLINE_POOL_SIZE)
+        engine = create_async_engine(url, **options)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
         if engine.dialect.has_terminate:
             setattr(engine.dialect, "do_terminate", _terminate)  # noqa: B010
