@@ -80,6 +80,29 @@ async def _on_driver(connection: Connection, sql: str) -> None:
         pause = min(pause * 2, LONGEST_PAUSE_S)
 
 
+async def _begin(connection: InlineAsyncConnection) -> sa.RootTransaction:
+    """SQLAlchemy's transaction on ``connection``, its ``BEGIN IMMEDIATE`` (an
+    ``immediate`` engine) waited for on the loop first."""
+    sync = connection._proxied
+    if connection.immediate:
+        await _on_driver(sync, "BEGIN IMMEDIATE")
+    try:
+        return sync.begin()
+    except BaseException:
+        sync.connection.dbapi_connection.rollback()  # type: ignore[union-attr]
+        raise
+
+
+async def _commit(sync: Connection, undo: Callable[[BaseException], object]) -> None:
+    """``COMMIT`` on the driver, waited for on the loop; ``undo(error)`` (a rollback) when
+    it fails or the wait is cancelled."""
+    try:
+        await _on_driver(sync, "COMMIT")
+    except BaseException as error:
+        undo(error)
+        raise
+
+
 class InlineAsyncTransaction(AsyncTransaction):
     """A (root) transaction whose ``BEGIN IMMEDIATE`` and ``COMMIT`` wait on the loop;
     savepoints (``begin_nested``) keep SQLAlchemy's own."""
@@ -89,25 +112,14 @@ class InlineAsyncTransaction(AsyncTransaction):
     async def start(self, is_ctxmanager: bool = False) -> AsyncTransaction:
         connection = self.connection
         assert isinstance(connection, InlineAsyncConnection)
-        sync = connection._proxied
-        if connection.immediate:
-            await _on_driver(sync, "BEGIN IMMEDIATE")
-        try:
-            self.sync_transaction = self._assign_proxied(sync.begin())
-        except BaseException:
-            sync.connection.dbapi_connection.rollback()  # type: ignore[union-attr]
-            raise
+        self.sync_transaction = self._assign_proxied(await _begin(connection))
         if is_ctxmanager:
             self.sync_transaction.__enter__()
         return self
 
     async def commit(self) -> None:
         if self.is_active:
-            try:
-                await _on_driver(self.connection._proxied, "COMMIT")
-            except BaseException:
-                self._proxied.rollback()
-                raise
+            await _commit(self.connection._proxied, lambda _: self._proxied.rollback())
         self._proxied.commit()
 
     async def rollback(self) -> None:
@@ -118,11 +130,8 @@ class InlineAsyncTransaction(AsyncTransaction):
 
     async def __aexit__(self, type_: Any, value: Any, traceback: Any) -> None:
         if type_ is None and self.is_active:
-            try:
-                await _on_driver(self.connection._proxied, "COMMIT")
-            except BaseException as error:  # cancelled while waiting, too: rolled back
-                self._proxied.__exit__(type(error), error, error.__traceback__)
-                raise
+            await _commit(self.connection._proxied, lambda error: self._proxied.__exit__(
+                type(error), error, error.__traceback__))
         self._proxied.__exit__(type_, value, traceback)
 
 
@@ -150,14 +159,8 @@ class InlineAsyncConnection(AsyncConnection):
     async def _autobegin(self) -> None:
         """SQLAlchemy begins a transaction before a statement when none is open: its
         ``BEGIN IMMEDIATE`` is waited for here first."""
-        sync = self._proxied
-        if self.immediate and sync._transaction is None:
-            await _on_driver(sync, "BEGIN IMMEDIATE")
-            try:
-                sync.begin()
-            except BaseException:
-                sync.connection.dbapi_connection.rollback()  # type: ignore[union-attr]
-                raise
+        if self.immediate and self._proxied._transaction is None:
+            await _begin(self)
 
     async def execute(self, statement: Any, parameters: Any = None, *,
                       execution_options: Any = None) -> Any:
@@ -174,11 +177,7 @@ class InlineAsyncConnection(AsyncConnection):
     async def commit(self) -> None:
         sync = self._proxied
         if sync._transaction is not None and sync._transaction.is_active:
-            try:
-                await _on_driver(sync, "COMMIT")
-            except BaseException:
-                sync.rollback()
-                raise
+            await _commit(sync, lambda _: sync.rollback())
         sync.commit()
 
     async def rollback(self) -> None:

@@ -143,6 +143,10 @@ _PROPERTIES_OF = sa.select(_p).where(_p.c.image_id == sa.bindparam("id")).order_
 _TAGS_OF = sa.select(_t).where(_t.c.image_id == sa.bindparam("id")).order_by(_t.c.id)
 
 
+def _image_of(row: sa.Row[Any]) -> Image:
+    return Image(id=row.id, **{c: getattr(row, c) for c in _COLUMNS})
+
+
 async def get(
     conn: AsyncConnection, image_id: str, viewer: Viewer, *, for_update: bool = False
 ) -> Image:
@@ -153,7 +157,7 @@ async def get(
            ).first()
     if row is None:
         raise NotFound(f"No image found with ID {image_id}")
-    image = Image(id=row.id, **{c: getattr(row, c) for c in _COLUMNS})
+    image = _image_of(row)
     for prop in await conn.execute(_PROPERTIES_OF, {"id": image_id}):
         image.properties[prop.name] = prop.value
     for tag in await conn.execute(_TAGS_OF, {"id": image_id}):
@@ -173,7 +177,7 @@ async def load(conn: AsyncConnection, ids: Sequence[str]) -> list[Image]:
         return []
     wanted = {"ids": list(ids)}
     rows = {r.id: r for r in await conn.execute(_LOAD_IMAGES, wanted)}
-    found = {i: Image(id=i, **{c: getattr(rows[i], c) for c in _COLUMNS}) for i in ids if i in rows}
+    found = {i: _image_of(rows[i]) for i in ids if i in rows}
     for prop in await conn.execute(_LOAD_PROPERTIES, wanted):
         found[prop.image_id].properties[prop.name] = prop.value
     for tag in await conn.execute(_LOAD_TAGS, wanted):
